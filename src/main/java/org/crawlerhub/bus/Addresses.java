@@ -1,0 +1,96 @@
+package org.crawlerhub.bus;
+
+/**
+ * Every event-bus address of the hub, in one place (SPEC §4). Bodies are {@code JsonObject} on
+ * every address that may cross the cluster. The README's address table mirrors this class.
+ */
+public final class Addresses {
+  private Addresses() {}
+
+  /** send, request/reply: decoded crawler envelope -> router. Headers: see {@link Headers}. */
+  public static final String CRAWLER_INBOUND = "hub.crawler.inbound";
+  /** Prefix of per-router-instance inbound partitions (gateway keeps per-connection order). */
+  public static final String CRAWLER_INBOUND_PARTITION_PREFIX = "hub.crawler.inbound.";
+  /** send: a hub->crawler message for one crawler, wherever it is connected. */
+  public static final String CRAWLER_OUTBOUND_PREFIX = "hub.crawler.outbound.";
+  /** publish: a hub->crawler message for every crawler. */
+  public static final String CRAWLER_BROADCAST = "hub.crawler.broadcast";
+  /** publish: connection events (connected, authenticated, disconnected, heartbeat_timeout, rejected, error). */
+  public static final String CRAWLER_EVENTS = "hub.crawler.events";
+  /** publish: every message accepted by the router, by type: {@code hub.crawler.message.<type>}. */
+  public static final String CRAWLER_MESSAGE_PREFIX = "hub.crawler.message.";
+
+  /** publish: job lifecycle transitions {jobId, from, to, attempt, crawlerId, at, reason}. */
+  public static final String JOB_EVENTS = "hub.job.events";
+  /** request/reply: lifecycle commands from the router (job_request, job_started, ...). */
+  public static final String JOBS_COMMAND = "hub.jobs.command";
+  /** request/reply: enqueue one or many jobs. */
+  public static final String JOBS_ENQUEUE = "hub.jobs.enqueue";
+  /** request/reply: one job with its event history. */
+  public static final String JOBS_GET = "hub.jobs.get";
+  /** request/reply: list jobs with filters and cursor. */
+  public static final String JOBS_LIST = "hub.jobs.list";
+  /** request/reply: cancel a job. */
+  public static final String JOBS_CANCEL = "hub.jobs.cancel";
+  /** request/reply: retry a failed/dead/cancelled job. */
+  public static final String JOBS_RETRY = "hub.jobs.retry";
+  /** request/reply: mark a queued job assigned to a crawler (operator-sent job_assignment). */
+  public static final String JOBS_ASSIGN = "hub.jobs.assign";
+  /** request/reply: apply a retry decision made by the error manager to a failed job. */
+  public static final String JOBS_APPLY_RETRY_POLICY = "hub.jobs.retry-policy";
+  /** request/reply: job counts by status {queued, assigned, running, completed, failed, cancelled, dead}. */
+  public static final String JOBS_STATS = "hub.jobs.stats";
+
+  /** publish: that job's progress: {@code hub.progress.job.<jobId>}. */
+  public static final String PROGRESS_JOB_PREFIX = "hub.progress.job.";
+  /** publish (>= 1/s while anything changes): AggregateProgress. */
+  public static final String PROGRESS_AGGREGATE = "hub.progress.aggregate";
+  /** publish: milestone reached {jobId, milestone, attempt, at}. */
+  public static final String PROGRESS_MILESTONES = "hub.progress.milestones";
+  /** publish: one node's partial aggregate, merged by every node (cluster-wide aggregate). */
+  public static final String PROGRESS_PARTIAL = "hub.progress.partial";
+  /** request/reply: {jobId} -> JobProgress, {jobIds:[..]} -> {jobs:[..]}, {} -> AggregateProgress. */
+  public static final String PROGRESS_GET = "hub.progress.get";
+
+  /** send/publish: raw error report from any component; the error manager classifies it. */
+  public static final String ERRORS_REPORT = "hub.errors.report";
+  /** publish: classified error records. */
+  public static final String ERRORS = "hub.errors";
+  /** publish: threshold alerts. */
+  public static final String ERRORS_ALERTS = "hub.errors.alerts";
+  /** request/reply: {category, severity, crawlerId, jobId, since, limit} -> {errors:[..], stats}. */
+  public static final String ERRORS_QUERY = "hub.errors.query";
+
+  /** request/reply: ServerStatus. */
+  public static final String STATUS = "hub.status";
+  /** request/reply: ConnectionStats. */
+  public static final String CONNECTIONS = "hub.connections";
+  /** request/reply (provided by others, e.g. the web app): {jobId, crawlerId, ...} -> {accessToken, expiresAt?}. */
+  public static final String TOKENS_REFRESH = "hub.tokens.refresh";
+
+  public static String inboundPartition(int partition) {
+    return CRAWLER_INBOUND_PARTITION_PREFIX + partition;
+  }
+
+  public static String outbound(String crawlerId) {
+    return CRAWLER_OUTBOUND_PREFIX + crawlerId;
+  }
+
+  public static String message(String type) {
+    return CRAWLER_MESSAGE_PREFIX + type;
+  }
+
+  public static String jobProgress(String jobId) {
+    return PROGRESS_JOB_PREFIX + jobId;
+  }
+
+  /** Header names used on inbound and accepted-message addresses. */
+  public static final class Headers {
+    private Headers() {}
+
+    public static final String CONNECTION_ID = "connectionId";
+    public static final String CRAWLER_ID = "crawlerId";
+    public static final String NODE_ID = "nodeId";
+    public static final String TRANSPORT = "transport";
+  }
+}

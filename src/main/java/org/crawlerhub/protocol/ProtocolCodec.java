@@ -1,0 +1,155 @@
+package org.crawlerhub.protocol;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * NDJSON framing of the wire protocol (SPEC §1.1–1.2). {@link #decode} runs the first stages of
+ * SPEC §1.5 (size, UTF-8/JSON, object, known inbound type) and normalises the envelope: the
+ * {@code job_id} alias becomes {@code jobId}, {@code null} members are removed (absent), unknown
+ * fields are kept. Schema checks are {@link MessageValidator}'s.
+ */
+public final class ProtocolCodec {
+  private static final ThreadLocal<CharsetDecoder> UTF8 = ThreadLocal.withInitial(() ->
+      StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT));
+
+  private ProtocolCodec() {}
+
+  /** True for a line that is empty or only whitespace/{@code \r}: ignored, not an error. */
+  public static boolean isBlank(Buffer line) {
+    for (int i = 0; i < line.length(); i++) {
+      byte b = line.getByte(i);
+      if (b != ' ' && b != '\t' && b != '\r') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Decodes one line (without its {@code \n}) into a normalised envelope.
+   *
+   * @throws ProtocolException MESSAGE_TOO_LARGE, INVALID_JSON, NOT_AN_OBJECT, VALIDATION_FAILED
+   *     (no type) or UNKNOWN_TYPE
+   */
+  public static JsonObject decode(Buffer line, int maxMessageSize) {
+    int len = line.length();
+    if (len > maxMessageSize) {
+      throw new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE,
+          "message of " + len + " bytes exceeds maxMessageSize " + maxMessageSize);
+    }
+    if (len > 0 && line.getByte(len - 1) == '\r') {
+      line = line.getBuffer(0, len - 1);
+    }
+    String text;
+    try {
+      text = UTF8.get().decode(ByteBuffer.wrap(line.getBytes())).toString();
+    } catch (CharacterCodingException e) {
+      throw new ProtocolException(ErrorCode.INVALID_JSON, "message is not valid UTF-8");
+    }
+    Object parsed;
+    try {
+      parsed = io.vertx.core.json.Json.decodeValue(text);
+    } catch (DecodeException e) {
+      throw new ProtocolException(ErrorCode.INVALID_JSON, "message is not valid JSON: " + shortReason(e));
+    }
+    if (!(parsed instanceof JsonObject)) {
+      throw new ProtocolException(ErrorCode.NOT_AN_OBJECT,
+          "message must be a JSON object, got " + describe(parsed));
+    }
+    return normaliseEnvelope((JsonObject) parsed);
+  }
+
+  /** Applies the envelope rules to an already parsed object (used for bus-injected messages too). */
+  public static JsonObject normaliseEnvelope(JsonObject msg) {
+    stripNulls(msg);
+    Object type = msg.getValue("type");
+    if (type == null) {
+      throw new ProtocolException(ErrorCode.VALIDATION_FAILED, "type: required string");
+    }
+    if (!(type instanceof String)) {
+      throw new ProtocolException(ErrorCode.VALIDATION_FAILED, "type: must be a string");
+    }
+    MessageType t = MessageType.fromWire((String) type);
+    if (t == null || !t.inbound()) {
+      throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "type: unknown message type '" + type + "'",
+          (String) type, null);
+    }
+    if (!msg.containsKey("jobId") && msg.containsKey("job_id")) {
+      msg.put("jobId", msg.remove("job_id"));
+    }
+    return msg;
+  }
+
+  /** Encodes one outbound message as {@code JSON + "\n"}. */
+  public static Buffer encode(JsonObject msg) {
+    Buffer b = msg.toBuffer();
+    return b.appendByte((byte) '\n');
+  }
+
+  /** Removes {@code null} members recursively: null means absent (SPEC §1.2). */
+  static void stripNulls(JsonObject o) {
+    Iterator<Map.Entry<String, Object>> it = o.getMap().entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<String, Object> e = it.next();
+      Object v = e.getValue();
+      if (v == null) {
+        it.remove();
+      } else if (v instanceof JsonObject jo) {
+        stripNulls(jo);
+      } else if (v instanceof Map<?, ?>) {
+        JsonObject jo = new JsonObject(castMap(v));
+        stripNulls(jo);
+        e.setValue(jo);
+      } else if (v instanceof JsonArray ja) {
+        for (Object x : ja) {
+          if (x instanceof JsonObject jo) {
+            stripNulls(jo);
+          }
+        }
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> castMap(Object v) {
+    return (Map<String, Object>) v;
+  }
+
+  static String describe(Object v) {
+    if (v == null) {
+      return "null";
+    }
+    if (v instanceof JsonArray) {
+      return "an array";
+    }
+    if (v instanceof String) {
+      return "a string";
+    }
+    if (v instanceof Number) {
+      return "a number";
+    }
+    if (v instanceof Boolean) {
+      return "a boolean";
+    }
+    return v.getClass().getSimpleName();
+  }
+
+  private static String shortReason(DecodeException e) {
+    String m = String.valueOf(e.getMessage());
+    int nl = m.indexOf('\n');
+    m = nl > 0 ? m.substring(0, nl) : m;
+    return m.length() > 200 ? m.substring(0, 200) : m;
+  }
+}
