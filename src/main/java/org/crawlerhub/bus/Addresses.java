@@ -43,6 +43,8 @@ public final class Addresses {
 
   /** publish: that job's progress: {@code hub.progress.job.<jobId>}. */
   public static final String PROGRESS_JOB_PREFIX = "hub.progress.job.";
+  /** publish: every job's progress update (firehose for SSE and dashboards), same body as per job. */
+  public static final String PROGRESS_JOBS = "hub.progress.jobs";
   /** publish (>= 1/s while anything changes): AggregateProgress. */
   public static final String PROGRESS_AGGREGATE = "hub.progress.aggregate";
   /** publish: milestone reached {jobId, milestone, attempt, at}. */
