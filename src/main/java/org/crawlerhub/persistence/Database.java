@@ -59,11 +59,12 @@ public final class Database implements AutoCloseable {
 
   /** Starts an embedded PostgreSQL with its data directory kept across restarts. */
   public static Database startEmbedded(Path dataDir) throws IOException {
-    Files.createDirectories(dataDir.getParent() == null ? dataDir.toAbsolutePath().getParent() : dataDir.getParent());
-    boolean fresh = !Files.exists(dataDir.resolve("PG_VERSION"));
+    Path dir = dataDir.toAbsolutePath().normalize();
+    Files.createDirectories(dir);
+    // Never clean: the data directory is the hub's durable state across restarts.
     EmbeddedPostgres pg = EmbeddedPostgres.builder()
-        .setDataDirectory(dataDir.toAbsolutePath().toFile())
-        .setCleanDataDirectory(fresh)
+        .setDataDirectory(dir.toFile())
+        .setCleanDataDirectory(false)
         .start();
     return new Database("postgresql://postgres@localhost:" + pg.getPort() + "/postgres", pg);
   }
@@ -71,7 +72,8 @@ public final class Database implements AutoCloseable {
   /** Applies the versioned migrations in {@code db/migration}. Blocking: call off the event loop. */
   public void migrate() {
     JdbcParts p = JdbcParts.of(url);
-    Flyway.configure()
+    // Explicit class loader: Vert.x worker threads may carry no usable context class loader under java -jar.
+    Flyway.configure(Database.class.getClassLoader())
         .dataSource(p.jdbcUrl, p.user, p.password)
         .locations("classpath:db/migration")
         .load()

@@ -1,0 +1,128 @@
+package org.crawlerhub.app;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.crawlerhub.cluster.ClusterSupport;
+import org.crawlerhub.config.HubConfig;
+import org.crawlerhub.persistence.Database;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts a whole hub (Vert.x, database, every verticle in dependency order) and stops it again.
+ * Used by {@link Main} and by end-to-end tests.
+ */
+public final class HubApplication {
+  private static final Logger LOG = LoggerFactory.getLogger(HubApplication.class);
+
+  private final Vertx vertx;
+  private final HubConfig config;
+  private final Database database;
+  private final List<String> deployments = Collections.synchronizedList(new ArrayList<>());
+  private volatile Future<Void> stopping;
+
+  private HubApplication(Vertx vertx, HubConfig config, Database database) {
+    this.vertx = vertx;
+    this.config = config;
+    this.database = database;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public HubConfig config() {
+    return config;
+  }
+
+  /** Loads configuration (explicit JSON above files and profile, below env and system properties) and starts. */
+  public static Future<HubApplication> start(JsonObject explicit) {
+    Vertx bootstrap = Vertx.vertx();
+    return HubBootstrap.loadConfig(bootstrap, explicit)
+        .eventually(() -> bootstrap.close())
+        .compose(HubApplication::start);
+  }
+
+  /** Starts a hub with an already loaded and validated configuration. */
+  public static Future<HubApplication> start(HubConfig loaded) {
+    VertxOptions options = new VertxOptions();
+    if (loaded.enableMetrics()) {
+      options.setMetricsOptions(new MicrometerMetricsOptions()
+          .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+          .setJvmMetricsEnabled(true)
+          .setEnabled(true));
+    }
+    Future<Vertx> vertxFuture;
+    if (loaded.cluster().enabled()) {
+      options.setEventBusOptions(new EventBusOptions()
+          .setHost(loaded.cluster().host()).setClusterPublicHost(loaded.cluster().host()));
+      vertxFuture = Vertx.builder().with(options)
+          .withClusterManager(ClusterSupport.clusterManager(loaded.cluster()))
+          .buildClustered();
+    } else {
+      vertxFuture = Future.succeededFuture(Vertx.builder().with(options).build());
+    }
+    return vertxFuture.compose(vertx -> {
+      String nodeId = loaded.nodeId() != null ? loaded.nodeId() : UUID.randomUUID().toString();
+      return Database.start(vertx, loaded.database())
+          .compose(db -> {
+            JsonObject json = loaded.toJson().put("nodeId", nodeId);
+            json.getJsonObject("database").put("url", db.url()).put("embedded", db.isEmbedded());
+            HubConfig cfg = HubConfig.fromJson(json);
+            HubApplication app = new HubApplication(vertx, cfg, db);
+            return app.deployAll().map(app).recover(err -> app.stop().transform(x -> Future.failedFuture(err)));
+          })
+          .onFailure(err -> vertx.close());
+    });
+  }
+
+  private Future<Void> deployAll() {
+    LOG.info("Crawler Hub node {} starting (profile {})", config.nodeId(), config.profile());
+    return HubBootstrap.deployVerticles(this)
+        .onSuccess(v -> LOG.info("Crawler Hub node {} ready: socket {}{}{}", config.nodeId(),
+            config.socketEnabled() ? config.socketPath() : "off",
+            config.tcpEnabled() ? ", tcp " + config.host() + ":" + config.port() : "",
+            config.http().enabled() ? ", http " + config.http().host() + ":" + config.http().port() : ""));
+  }
+
+  Future<String> deploy(Supplier<? extends io.vertx.core.Deployable> supplier, int instances) {
+    return vertx.deployVerticle(supplier, new DeploymentOptions().setInstances(instances))
+        .onSuccess(deployments::add);
+  }
+
+  /** Stops the hub once: crawlers are told to shut down, verticles undeployed, database stopped. */
+  public synchronized Future<Void> stop() {
+    if (stopping == null) {
+      stopping = HubBootstrap.drainCrawlers(this)
+          .transform(x -> undeployAll())
+          .transform(x -> vertx.close())
+          .transform(x -> {
+            database.close();
+            LOG.info("Crawler Hub node {} stopped", config.nodeId());
+            return Future.<Void>succeededFuture();
+          });
+    }
+    return stopping;
+  }
+
+  private Future<Void> undeployAll() {
+    Future<Void> chain = Future.succeededFuture();
+    List<String> reversed = new ArrayList<>(deployments);
+    Collections.reverse(reversed);
+    for (String id : reversed) {
+      chain = chain.transform(x -> vertx.undeploy(id).recover(err -> Future.succeededFuture()));
+    }
+    return chain;
+  }
+}

@@ -1,0 +1,50 @@
+package org.crawlerhub.persistence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.crawlerhub.config.HubConfig;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class EmbeddedDatabaseTest {
+
+  @Test
+  @DisplayName("the embedded database keeps its data across a restart of the hub's database")
+  void embeddedDataSurvivesRestart() throws Exception {
+    // GIVEN a hub configuration without a database URL and a fresh data directory
+    Path dataDir = Files.createTempDirectory("hub-embedded");
+    HubConfig cfg = HubConfig.fromJson(new JsonObject().put("dataDir", dataDir.toString()));
+    Vertx vertx = Vertx.vertx();
+    try {
+      // WHEN the embedded database starts, a row is written, and it is stopped and started again
+      Database first = Database.start(vertx, cfg.database()).await(90, TimeUnit.SECONDS);
+      assertThat(first.isEmbedded()).isTrue();
+      Pool pool = Database.pool(vertx, first.url(), 1);
+      pool.query("INSERT INTO areas (gitlab_id, type, name, full_path) VALUES ('1', 'group', 'g', 'g')")
+          .execute().await(30, TimeUnit.SECONDS);
+      pool.close().await(10, TimeUnit.SECONDS);
+      first.close();
+
+      Database second = Database.start(vertx, cfg.database()).await(90, TimeUnit.SECONDS);
+      Pool again = Database.pool(vertx, second.url(), 1);
+      long rows = again.query("SELECT count(*) FROM areas").execute().await(30, TimeUnit.SECONDS)
+          .iterator().next().getLong(0);
+      again.close().await(10, TimeUnit.SECONDS);
+      second.close();
+
+      // THEN the row written before the restart is still there
+      assertThat(rows).isEqualTo(1);
+      assertThat(dataDir.resolve("pg").resolve("PG_VERSION")).exists();
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+}
