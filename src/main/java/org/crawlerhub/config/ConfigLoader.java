@@ -13,6 +13,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +46,7 @@ public final class ConfigLoader {
   public static final String CONFIG_PATH_ENV = "VERTX_CONFIG_PATH";
   public static final String CONFIG_PATH_PROPERTY = "vertx-config-path";
   public static final String SYSTEM_PROPERTY_PREFIX = "hub.";
+  private static final long BLOCKING_LOAD_TIMEOUT_SECONDS = 30;
 
   private static final Map<String, JsonObject> PROFILE_OVERLAYS = Map.of(
       "development", new JsonObject().put("logLevel", "debug").put("heartbeatInterval", 10000),
@@ -59,6 +62,30 @@ public final class ConfigLoader {
    */
   public static Future<HubConfig> load(Vertx vertx, JsonObject explicit) {
     return load(vertx, explicit, System.getenv(), systemProperties(), DEFAULT_CONF_DIR);
+  }
+
+  /**
+   * Blocking {@link #load(Vertx, JsonObject)} on a short-lived Vert.x instance, for {@code main}
+   * before the real (possibly clustered) Vert.x exists: the cluster settings are configuration too.
+   * Never call it on an event loop.
+   *
+   * @throws ConfigException listing every problem
+   */
+  public static HubConfig loadBlocking(JsonObject explicit) {
+    return loadBlocking(explicit, System.getenv(), systemProperties(), DEFAULT_CONF_DIR);
+  }
+
+  /** {@link #loadBlocking(JsonObject)} with the environment, system properties and conf directory given. */
+  public static HubConfig loadBlocking(JsonObject explicit, Map<String, String> env, Map<String, String> sysProps,
+      Path confDir) {
+    Vertx vertx = Vertx.vertx();
+    try {
+      return load(vertx, explicit, env, sysProps, confDir).await(BLOCKING_LOAD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("configuration not loaded within " + BLOCKING_LOAD_TIMEOUT_SECONDS + " s", e);
+    } finally {
+      vertx.close();
+    }
   }
 
   /** {@link #load(Vertx, JsonObject)} with the environment, system properties and conf directory given. */

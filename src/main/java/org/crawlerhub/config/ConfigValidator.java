@@ -33,6 +33,7 @@ public final class ConfigValidator {
   static final int MAX_UNIX_SOCKET_PATH_BYTES = 107;
 
   private static final Pattern SOCKET_MODE = Pattern.compile("([r-][w-][x-]){3}");
+  private static final Pattern PORT_RANGE = Pattern.compile(":[0-9]+-[0-9]+$");
   private static final Pattern IPV4_LITERAL = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
   /** Keys whose values are secrets (or may embed one): type errors name the type, not the value. */
   private static final Set<String> SECRET_KEYS = Set.of("http.adminToken", "crawlerTokens",
@@ -46,7 +47,14 @@ public final class ConfigValidator {
     checkTypes("", sane, errors, warnings);
     // Values of the wrong type were removed from `sane`, so the record builds on their defaults
     // and the semantic rules still report everything else.
-    return new ValidationResult(errors, warnings).and(validate(HubConfig.fromJson(sane)));
+    ValidationResult types = new ValidationResult(errors, warnings);
+    HubConfig config;
+    try {
+      config = HubConfig.fromJson(sane);
+    } catch (RuntimeException e) { // e.g. a path with a NUL character
+      return types.and(new ValidationResult(List.of("configuration: cannot be built: " + e.getMessage()), List.of()));
+    }
+    return types.and(validate(config));
   }
 
   /** Semantic checks of a well-typed configuration. */
@@ -71,7 +79,9 @@ public final class ConfigValidator {
     if (c.dataDir() == null || c.dataDir().isBlank()) {
       errors.add("dataDir: must not be empty");
     }
-    if (!Path.of(c.socketPath()).isAbsolute()) {
+    if (c.socketPath() == null || c.socketPath().isBlank()) {
+      errors.add("socketPath: must be set");
+    } else if (!Path.of(c.socketPath()).isAbsolute()) {
       errors.add("socketPath: must be an absolute path, got " + quote(c.socketPath()));
     } else if (c.socketEnabled()
         && c.socketPath().getBytes(StandardCharsets.UTF_8).length > MAX_UNIX_SOCKET_PATH_BYTES) {
@@ -101,6 +111,9 @@ public final class ConfigValidator {
     if (c.cluster().enabled() && c.cluster().members().isEmpty()) {
       errors.add("cluster.members: the cluster is enabled but has no members (HUB_CLUSTER_MEMBERS)");
     }
+    c.cluster().members().stream().filter(m -> PORT_RANGE.matcher(m).find()).forEach(m -> errors.add(
+        "cluster.members: port ranges are not accepted by the Hazelcast TCP-IP join, list members one by one: "
+            + quote(m)));
     String url = c.database().url();
     if (url != null && !url.isBlank() && !(url.startsWith("postgresql://") || url.startsWith("postgres://")
         || url.startsWith("jdbc:postgresql://"))) {

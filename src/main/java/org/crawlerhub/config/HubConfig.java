@@ -324,7 +324,7 @@ public record HubConfig(
    */
   static String maskUrl(String url) {
     String masked = url.replaceAll("(://[^:/?#@]*:)[^/?#]*@", "$1" + MASK + "@");
-    return masked.replaceAll("(?i)([?&;][a-z_]*(?:password|token|secret|key)=)[^&;#]*", "$1" + MASK);
+    return masked.replaceAll("(?i)([?&;][a-z0-9_.-]*(?:password|token|secret|key)=)[^&;#]*", "$1" + MASK);
   }
 
   private static JsonObject maskHttp(JsonObject http) {

@@ -1,6 +1,7 @@
 package org.crawlerhub.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -417,6 +418,26 @@ class ConfigLoaderTest {
     HubConfig cfg = ConfigLoader.load(vertx, explicit, env, sys, confDir).await(10, TimeUnit.SECONDS);
 
     assertThat(cfg.connectionTimeout()).isEqualTo(1000);
+  }
+
+  @Test
+  @DisplayName("loadBlocking gives the same record from a plain thread, for main before Vert.x starts")
+  void loadBlockingFromMain() {
+    env.put("SOCKET_PORT", "7272");
+
+    HubConfig cfg = ConfigLoader.loadBlocking(explicit, env, sys, confDir);
+
+    assertThat(cfg.port()).isEqualTo(7272);
+  }
+
+  @Test
+  @DisplayName("loadBlocking throws the ConfigException itself")
+  void loadBlockingThrowsConfigException() {
+    env.put("SOCKET_MAX_CONNECTIONS", "none");
+
+    assertThatThrownBy(() -> ConfigLoader.loadBlocking(explicit, env, sys, confDir))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("maxConnections: must be an integer (32-bit), got \"none\"");
   }
 
   private static Object valueAt(JsonObject json, String dottedPath) {

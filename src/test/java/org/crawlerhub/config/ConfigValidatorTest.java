@@ -105,6 +105,9 @@ class ConfigValidatorTest {
         Arguments.of("socketMode not rwx", obj("socketMode", "0660"), "socketMode: must look like rw-rw----"),
         Arguments.of("cluster without members", new JsonObject().put("cluster",
             new JsonObject().put("enabled", true).put("members", new JsonArray())), "cluster.members: the cluster is enabled"),
+        Arguments.of("a cluster member with a port range", nested("cluster", "members", new JsonArray().add("127.0.0.1:5701-5710")),
+            "cluster.members: port ranges are not accepted"),
+        Arguments.of("a data directory Java cannot use as a path", obj("dataDir", "bad\u0000dir"), "configuration: cannot be built"),
         // type errors: reported by key, never a ClassCastException
         Arguments.of("port as a word", obj("port", "abc"), "port: must be an integer (32-bit), got \"abc\""),
         Arguments.of("port with a fraction", obj("port", 70.5), "port: must be an integer (32-bit), got 70.5"),

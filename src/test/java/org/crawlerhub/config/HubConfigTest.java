@@ -67,6 +67,7 @@ class HubConfigTest {
       "postgres://:secret@db/hub | postgres://:****@db/hub",
       "postgresql://hub:p@ss@db:5432/hub | postgresql://hub:****@db:5432/hub",
       "jdbc:postgresql://db/hub?user=hub&password=secret&ssl=true | jdbc:postgresql://db/hub?user=hub&password=****&ssl=true",
+      "https://hooks.example/x?api-key=k1&sslmode=require | https://hooks.example/x?api-key=****&sslmode=require",
       "postgresql://hub@db/hub | postgresql://hub@db/hub",
       "postgresql://db:5432/hub | postgresql://db:5432/hub"})
   @DisplayName("URL masking hides passwords in the user info and in query parameters only")
