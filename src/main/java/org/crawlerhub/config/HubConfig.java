@@ -59,6 +59,11 @@ public record HubConfig(
 
   public record Database(String url, int poolSize, String user, String password, boolean embedded,
       String embeddedDir, int writeBufferSize) {
+    @Override
+    public String toString() {
+      return "Database" + maskDatabase(toJson()).encode();
+    }
+
     JsonObject toJson() {
       return new JsonObject().put("url", url).put("poolSize", poolSize).put("user", user)
           .put("password", password).put("embedded", embedded).put("embeddedDir", embeddedDir)
@@ -67,6 +72,11 @@ public record HubConfig(
   }
 
   public record Http(boolean enabled, int port, String host, String adminToken, long maxBodySize) {
+    @Override
+    public String toString() {
+      return "Http" + maskHttp(toJson()).encode();
+    }
+
     JsonObject toJson() {
       return new JsonObject().put("enabled", enabled).put("port", port).put("host", host)
           .put("adminToken", adminToken).put("maxBodySize", maxBodySize);
@@ -87,6 +97,11 @@ public record HubConfig(
   }
 
   public record TokenRefresh(String url, long timeout) {
+    @Override
+    public String toString() {
+      return "TokenRefresh" + maskUrlField(toJson(), "url").encode();
+    }
+
     JsonObject toJson() {
       return new JsonObject().put("url", url).put("timeout", timeout);
     }
@@ -95,6 +110,11 @@ public record HubConfig(
   /** Alerting: per-category thresholds (errors per window), window and cool-down. */
   public record Alerts(String webhookUrl, long window, long cooldown, int defaultThreshold,
       Map<String, Integer> thresholds) {
+    @Override
+    public String toString() {
+      return "Alerts" + maskUrlField(toJson(), "webhookUrl").encode();
+    }
+
     JsonObject toJson() {
       JsonObject t = new JsonObject();
       thresholds.forEach(t::put);
@@ -166,10 +186,11 @@ public record HubConfig(
   /**
    * Builds the record from merged configuration JSON. Missing keys take the built-in defaults;
    * derived defaults (socketPath from dataDir, leaseGrace = heartbeatTimeout) are filled here.
-   * Type errors surface as {@link ClassCastException}; semantic checks are the validator's job.
+   * A JSON {@code null} counts as absent. Type errors surface as {@link ClassCastException} here:
+   * {@link ConfigValidator#validateJson} reports them by key first (the loader does).
    */
   public static HubConfig fromJson(JsonObject json) {
-    JsonObject j = defaults().mergeIn(json == null ? new JsonObject() : json, true);
+    JsonObject j = defaults().mergeIn(json == null ? new JsonObject() : withoutNulls(json), true);
     String dataDir = j.getString("dataDir");
     String socketPath = j.getString("socketPath");
     if (socketPath == null || socketPath.isBlank()) {
@@ -283,24 +304,69 @@ public record HubConfig(
     JsonArray tokens = new JsonArray();
     crawlerTokens.forEach(t -> tokens.add(MASK));
     j.put("crawlerTokens", tokens);
-    JsonObject http = j.getJsonObject("http");
-    if (http.getString("adminToken") != null) {
-      http.put("adminToken", MASK);
-    }
-    JsonObject db = j.getJsonObject("database");
-    if (db.getString("password") != null) {
-      db.put("password", MASK);
-    }
-    if (db.getString("url") != null) {
-      db.put("url", maskUrl(db.getString("url")));
-    }
+    maskHttp(j.getJsonObject("http"));
+    maskDatabase(j.getJsonObject("database"));
+    maskUrlField(j.getJsonObject("tokenRefresh"), "url");
+    maskUrlField(j.getJsonObject("alerts"), "webhookUrl");
     return j;
   }
 
-  /** Masks the password of {@code scheme://user:password@host/...} and of {@code password=} parameters. */
+  /** Records print every field; this one's would include the tokens, so it prints the masked JSON. */
+  @Override
+  public String toString() {
+    return "HubConfig" + toMaskedJson().encode();
+  }
+
+  /**
+   * Masks the password of {@code scheme://user:password@host/...} (up to the last {@code @} of the
+   * authority, so a password containing {@code @} does not leak a tail) and the values of
+   * {@code password=}, {@code token=}, {@code secret=} and {@code key=}-like query parameters.
+   */
   static String maskUrl(String url) {
-    String masked = url.replaceAll("(://[^:/@]+:)[^@]*@", "$1" + MASK + "@");
-    return masked.replaceAll("(?i)(password=)[^&]*", "$1" + MASK);
+    String masked = url.replaceAll("(://[^:/?#@]*:)[^/?#]*@", "$1" + MASK + "@");
+    return masked.replaceAll("(?i)([?&;][a-z0-9_.-]*(?:password|token|secret|key)=)[^&;#]*", "$1" + MASK);
+  }
+
+  private static JsonObject maskHttp(JsonObject http) {
+    if (http.getString("adminToken") != null) {
+      http.put("adminToken", MASK);
+    }
+    return http;
+  }
+
+  private static JsonObject maskDatabase(JsonObject db) {
+    if (db.getString("password") != null) {
+      db.put("password", MASK);
+    }
+    return maskUrlField(db, "url");
+  }
+
+  private static JsonObject maskUrlField(JsonObject o, String field) {
+    if (o.getString(field) != null) {
+      o.put(field, maskUrl(o.getString(field)));
+    }
+    return o;
+  }
+
+  /** A deep copy without null members (nested objects included). */
+  private static JsonObject withoutNulls(JsonObject json) {
+    JsonObject out = new JsonObject();
+    json.forEach(e -> {
+      Object v = e.getValue();
+      if (v instanceof JsonObject o) {
+        out.put(e.getKey(), withoutNulls(o));
+      } else if (v instanceof Map<?, ?> m) {
+        out.put(e.getKey(), withoutNulls(new JsonObject(castMap(m))));
+      } else if (v != null) {
+        out.put(e.getKey(), v);
+      }
+    });
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> castMap(Map<?, ?> m) {
+    return (Map<String, Object>) m;
   }
 
   private static String blankToNull(String s) {
