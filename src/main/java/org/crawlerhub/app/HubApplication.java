@@ -56,6 +56,7 @@ public final class HubApplication {
 
   /** Starts a hub with an already loaded and validated configuration. */
   public static Future<HubApplication> start(HubConfig loaded) {
+    applyLogLevel(loaded.logLevel());
     VertxOptions options = new VertxOptions();
     if (loaded.enableMetrics()) {
       options.setMetricsOptions(new MicrometerMetricsOptions()
@@ -85,6 +86,13 @@ public final class HubApplication {
           })
           .onFailure(err -> vertx.close());
     });
+  }
+
+  /** Applies {@code logLevel} (debug, info, warn, error, trace) to the root logger. */
+  static void applyLogLevel(String level) {
+    if (LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
+      root.setLevel(ch.qos.logback.classic.Level.toLevel(level, ch.qos.logback.classic.Level.INFO));
+    }
   }
 
   private Future<Void> deployAll() {

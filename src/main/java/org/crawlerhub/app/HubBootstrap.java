@@ -3,6 +3,7 @@ package org.crawlerhub.app;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import org.crawlerhub.config.ConfigLoader;
 import org.crawlerhub.config.HubConfig;
 
 /** Configuration loading and the deployment order of the hub's verticles. */
@@ -10,7 +11,7 @@ final class HubBootstrap {
   private HubBootstrap() {}
 
   static Future<HubConfig> loadConfig(Vertx vertx, JsonObject explicit) {
-    return Future.succeededFuture(HubConfig.fromJson(explicit));
+    return ConfigLoader.load(vertx, explicit);
   }
 
   static Future<Void> deployVerticles(HubApplication app) {
