@@ -101,7 +101,8 @@ public final class MessageValidator {
     };
   }
 
-  private static MessageType inboundType(Object t) {
+  /** The inbound type named by an envelope's {@code type} member, or the rejection (SPEC §1.5). */
+  static MessageType inboundType(Object t) {
     if (t == null) {
       throw new ProtocolException(ErrorCode.VALIDATION_FAILED, "type: required string");
     }

@@ -84,18 +84,7 @@ public final class ProtocolCodec {
   /** Applies the envelope rules to an already parsed object (used for bus-injected messages too). */
   public static JsonObject normaliseEnvelope(JsonObject msg) {
     stripNulls(msg);
-    Object type = msg.getValue("type");
-    if (type == null) {
-      throw new ProtocolException(ErrorCode.VALIDATION_FAILED, "type: required string");
-    }
-    if (!(type instanceof String)) {
-      throw new ProtocolException(ErrorCode.VALIDATION_FAILED, "type: must be a string");
-    }
-    MessageType t = MessageType.fromWire((String) type);
-    if (t == null || !t.inbound()) {
-      throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "type: unknown message type '" + type + "'",
-          (String) type, null);
-    }
+    MessageValidator.inboundType(msg.getMap().get("type"));
     if (!msg.containsKey("jobId") && msg.containsKey("job_id")) {
       msg.put("jobId", msg.remove("job_id"));
     }
