@@ -161,10 +161,15 @@ public final class ProtocolCodec {
     return v.getClass().getSimpleName();
   }
 
+  /** Jackson's reason without its redacted-source noise, e.g. {@code ... at [line: 1, column: 6]}. */
   private static String shortReason(DecodeException e) {
     String m = String.valueOf(e.getMessage());
-    int nl = m.indexOf('\n');
-    m = nl > 0 ? m.substring(0, nl) : m;
+    if (m.startsWith("Failed to decode:")) {
+      m = m.substring("Failed to decode:".length());
+    }
+    m = m.replace("[Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); ", "[")
+        .replace("\n ", " ").replace('\n', ' ').trim();
     return m.length() > 200 ? m.substring(0, 200) : m;
   }
+
 }
