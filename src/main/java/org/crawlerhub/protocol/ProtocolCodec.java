@@ -9,9 +9,11 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * NDJSON framing of the wire protocol (SPEC §1.1–1.2). {@link #decode} runs the first stages of
@@ -106,6 +108,14 @@ public final class ProtocolCodec {
   }
 
   private static void stripNullsInMap(Map<String, Object> map) {
+    if (map instanceof HashMap<String, Object> hm) {
+      // Parser output: walk without iterators (no allocation) and only remove when needed.
+      if (hm.containsValue(null)) {
+        hm.values().removeIf(Objects::isNull);
+      }
+      hm.forEach(ProtocolCodec::stripNullsInMember);
+      return;
+    }
     Iterator<Map.Entry<String, Object>> it = map.entrySet().iterator();
     while (it.hasNext()) {
       Object v = it.next().getValue();
@@ -117,8 +127,15 @@ public final class ProtocolCodec {
     }
   }
 
+  private static void stripNullsInMember(String key, Object value) {
+    stripNullsIn(value);
+  }
+
   @SuppressWarnings("unchecked")
   private static void stripNullsIn(Object v) {
+    if (v == null || v instanceof String || v instanceof Number || v instanceof Boolean) {
+      return;
+    }
     if (v instanceof JsonObject jo) {
       stripNullsInMap(jo.getMap());
     } else if (v instanceof Map<?, ?> m) {
@@ -132,11 +149,7 @@ public final class ProtocolCodec {
 
   /** Null array elements are kept (an element cannot be absent); objects inside are cleaned. */
   private static void stripNullsInList(List<?> list) {
-    for (Object x : list) {
-      if (x != null) {
-        stripNullsIn(x);
-      }
-    }
+    list.forEach(ProtocolCodec::stripNullsIn);
   }
 
   static String describe(Object v) {
