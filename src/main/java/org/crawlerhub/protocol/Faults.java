@@ -59,8 +59,14 @@ final class Faults {
   }
 
   private static final int MAX_ECHO = 40;
+  /**
+   * Faults listed in one message. A 10,000-item discovery where every item is wrong would otherwise
+   * produce a megabyte error frame; the rest are counted instead.
+   */
+  static final int MAX_LISTED = 100;
 
   private StringBuilder out;
+  private int count;
   private String base;
   private int index = -1;
   private String child;
@@ -87,11 +93,15 @@ final class Faults {
   // ---- results --------------------------------------------------------------------------------
 
   boolean any() {
-    return out != null;
+    return count > 0;
   }
 
+  /** Every fault as {@code path: problem}, joined by "; " (beyond {@link #MAX_LISTED}, a count). */
   String message() {
-    return out == null ? "" : out.toString();
+    if (out == null) {
+      return "";
+    }
+    return count <= MAX_LISTED ? out.toString() : out + "; … and " + (count - MAX_LISTED) + " more faults";
   }
 
   // ---- recording ------------------------------------------------------------------------------
@@ -99,6 +109,9 @@ final class Faults {
   /** Records a fault for a field of the current object ({@code name} null: the object itself). */
   void add(String name, String problem) {
     StringBuilder sb = begin();
+    if (sb == null) {
+      return;
+    }
     appendLocation(sb);
     if (name != null) {
       sb.append('.').append(name);
@@ -109,6 +122,9 @@ final class Faults {
   /** Records a fault for an element of an array field of the current object. */
   void addElement(String name, int element, String problem) {
     StringBuilder sb = begin();
+    if (sb == null) {
+      return;
+    }
     appendLocation(sb);
     sb.append('.').append(name).append('[').append(element).append("]: ").append(problem);
   }
@@ -116,16 +132,26 @@ final class Faults {
   /** Records a fault for the value under {@code key} of a map field of the current object. */
   void addEntry(String name, String key, String problem) {
     StringBuilder sb = begin();
+    if (sb == null) {
+      return;
+    }
     appendLocation(sb);
     sb.append('.').append(name).append('.').append(key).append(": ").append(problem);
   }
 
   /** Records a fault at a top-level path (envelope fields). */
   void addRoot(String path, String problem) {
-    begin().append(path).append(": ").append(problem);
+    StringBuilder sb = begin();
+    if (sb != null) {
+      sb.append(path).append(": ").append(problem);
+    }
   }
 
+  /** The builder to append one more fault to, or null when the fault is only counted. */
   private StringBuilder begin() {
+    if (++count > MAX_LISTED) {
+      return null;
+    }
     if (out == null) {
       out = new StringBuilder(96);
     } else {

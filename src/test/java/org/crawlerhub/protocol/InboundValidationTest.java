@@ -280,4 +280,31 @@ class InboundValidationTest {
     assertThat(frame.getJsonObject("data").getString("refType")).isEqualTo("job_completed");
     assertThatCode(() -> MessageValidator.validateOutbound(frame)).doesNotThrowAnyException();
   }
+
+  @Test
+  @DisplayName("A discovery of 10,000 entities validates, and when all are wrong the message stays bounded.")
+  void largeDiscoveryIsValidatedAndFaultListIsBounded() {
+    // GIVEN a valid discovery of 10,000 entities and the same with every entity missing its path
+    JsonArray good = new JsonArray();
+    JsonArray bad = new JsonArray();
+    for (int i = 0; i < 10_000; i++) {
+      good.add(new JsonObject().put("id", i).put("name", "p" + i).put("path", "g/p" + i).put("parentId", 1));
+      bad.add(new JsonObject().put("id", i).put("name", "p" + i));
+    }
+    JsonObject ok = new JsonObject().put("type", "discovery").put("timestamp", TS)
+        .put("data", new JsonObject().put("entityType", "project").put("entities", good));
+    JsonObject wrong = ok.copy().put("data", new JsonObject().put("entityType", "project").put("entities", bad));
+
+    // WHEN both are validated
+    ProtocolException e = rejection(wrong);
+
+    // THEN the valid one passes; the faulty one lists the first 100 faults and counts the rest
+    assertThatCode(() -> MessageValidator.validateInbound(ok)).doesNotThrowAnyException();
+    assertThat(e.code()).isEqualTo(ErrorCode.VALIDATION_FAILED);
+    assertThat(e.getMessage()).startsWith("data.entities[0].path: required string; data.entities[1].path:")
+        .contains("data.entities[99].path: required string")
+        .doesNotContain("data.entities[100].path")
+        .endsWith("; … and 9900 more faults");
+    assertThat(e.getMessage().length()).isLessThan(5_000);
+  }
 }
