@@ -19,6 +19,10 @@ public record DiscoverySummary(Long totalUsers, Long totalGroups, Long totalProj
     return extras.copy();
   }
 
+  public static DiscoverySummary from(JsonObject json) {
+    return fromMap(json == null ? null : json.getMap());
+  }
+
   static DiscoverySummary fromMap(Map<String, Object> m) {
     if (m == null) {
       return new DiscoverySummary(null, null, null, null, null);
