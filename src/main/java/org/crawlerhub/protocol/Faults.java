@@ -8,8 +8,8 @@ import java.util.Set;
 
 /**
  * Field checks over the raw maps and lists a decoded message is made of, collecting every fault as
- * {@code path: problem}. The happy path allocates nothing: the current location is kept as
- * (base, index, child) and a path string is only built when a fault is recorded.
+ * {@code path: problem}. On the happy path this collector is the only allocation: the current
+ * location is kept as (base, index, child) and a path string is only built for a fault.
  *
  * <p>{@code null} is treated as absent everywhere (bus-injected envelopes may still hold nulls).
  * Not thread-safe; one instance per validation.
