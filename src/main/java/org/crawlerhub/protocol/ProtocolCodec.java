@@ -9,8 +9,11 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * NDJSON framing of the wire protocol (SPEC §1.1–1.2). {@link #decode} runs the first stages of
@@ -50,18 +53,17 @@ public final class ProtocolCodec {
           "message of " + len + " bytes exceeds maxMessageSize " + maxMessageSize);
     }
     if (len > 0 && line.getByte(len - 1) == '\r') {
-      line = line.getBuffer(0, len - 1);
-    }
-    String text;
-    try {
-      text = UTF8.get().decode(ByteBuffer.wrap(line.getBytes())).toString();
-    } catch (CharacterCodingException e) {
-      throw new ProtocolException(ErrorCode.INVALID_JSON, "message is not valid UTF-8");
+      line = line.slice(0, len - 1);
     }
     Object parsed;
     try {
-      parsed = io.vertx.core.json.Json.decodeValue(text);
+      // Jackson parses the bytes directly and rejects malformed UTF-8 (bad start/continuation
+      // bytes, overlong forms, surrogates, > U+10FFFF), so the happy path needs no extra pass or copy.
+      parsed = io.vertx.core.json.Json.decodeValue(line);
     } catch (DecodeException e) {
+      if (!isValidUtf8(line)) {
+        throw new ProtocolException(ErrorCode.INVALID_JSON, "message is not valid UTF-8");
+      }
       throw new ProtocolException(ErrorCode.INVALID_JSON, "message is not valid JSON: " + shortReason(e));
     }
     if (!(parsed instanceof JsonObject)) {
@@ -71,21 +73,20 @@ public final class ProtocolCodec {
     return normaliseEnvelope((JsonObject) parsed);
   }
 
+  /** Strict UTF-8 check, only used to explain a rejected line (the parser already enforced it). */
+  static boolean isValidUtf8(Buffer line) {
+    try {
+      UTF8.get().decode(ByteBuffer.wrap(line.getBytes()));
+      return true;
+    } catch (CharacterCodingException e) {
+      return false;
+    }
+  }
+
   /** Applies the envelope rules to an already parsed object (used for bus-injected messages too). */
   public static JsonObject normaliseEnvelope(JsonObject msg) {
     stripNulls(msg);
-    Object type = msg.getValue("type");
-    if (type == null) {
-      throw new ProtocolException(ErrorCode.VALIDATION_FAILED, "type: required string");
-    }
-    if (!(type instanceof String)) {
-      throw new ProtocolException(ErrorCode.VALIDATION_FAILED, "type: must be a string");
-    }
-    MessageType t = MessageType.fromWire((String) type);
-    if (t == null || !t.inbound()) {
-      throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "type: unknown message type '" + type + "'",
-          (String) type, null);
-    }
+    MessageValidator.inboundType(msg.getMap().get("type"));
     if (!msg.containsKey("jobId") && msg.containsKey("job_id")) {
       msg.put("jobId", msg.remove("job_id"));
     }
@@ -98,40 +99,64 @@ public final class ProtocolCodec {
     return b.appendByte((byte) '\n');
   }
 
-  /** Removes {@code null} members recursively: null means absent (SPEC §1.2). */
+  /**
+   * Removes {@code null} members recursively, also inside arrays of objects: null means absent
+   * (SPEC §1.2). Works on the raw maps and lists the parser produces, without wrapping them.
+   */
   static void stripNulls(JsonObject o) {
-    Iterator<Map.Entry<String, Object>> it = o.getMap().entrySet().iterator();
+    stripNullsInMap(o.getMap());
+  }
+
+  private static void stripNullsInMap(Map<String, Object> map) {
+    if (map instanceof HashMap<String, Object> hm) {
+      // Parser output: walk without iterators (no allocation) and only remove when needed.
+      if (hm.containsValue(null)) {
+        hm.values().removeIf(Objects::isNull);
+      }
+      hm.forEach(ProtocolCodec::stripNullsInMember);
+      return;
+    }
+    Iterator<Map.Entry<String, Object>> it = map.entrySet().iterator();
     while (it.hasNext()) {
-      Map.Entry<String, Object> e = it.next();
-      Object v = e.getValue();
+      Object v = it.next().getValue();
       if (v == null) {
         it.remove();
-      } else if (v instanceof JsonObject jo) {
-        stripNulls(jo);
-      } else if (v instanceof Map<?, ?>) {
-        JsonObject jo = new JsonObject(castMap(v));
-        stripNulls(jo);
-        e.setValue(jo);
-      } else if (v instanceof JsonArray ja) {
-        for (Object x : ja) {
-          if (x instanceof JsonObject jo) {
-            stripNulls(jo);
-          }
-        }
+      } else {
+        stripNullsIn(v);
       }
     }
   }
 
+  private static void stripNullsInMember(String key, Object value) {
+    stripNullsIn(value);
+  }
+
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> castMap(Object v) {
-    return (Map<String, Object>) v;
+  private static void stripNullsIn(Object v) {
+    if (v == null || v instanceof String || v instanceof Number || v instanceof Boolean) {
+      return;
+    }
+    if (v instanceof JsonObject jo) {
+      stripNullsInMap(jo.getMap());
+    } else if (v instanceof Map<?, ?> m) {
+      stripNullsInMap((Map<String, Object>) m);
+    } else if (v instanceof JsonArray ja) {
+      stripNullsInList(ja.getList());
+    } else if (v instanceof List<?> l) {
+      stripNullsInList(l);
+    }
+  }
+
+  /** Null array elements are kept (an element cannot be absent); objects inside are cleaned. */
+  private static void stripNullsInList(List<?> list) {
+    list.forEach(ProtocolCodec::stripNullsIn);
   }
 
   static String describe(Object v) {
     if (v == null) {
       return "null";
     }
-    if (v instanceof JsonArray) {
+    if (v instanceof JsonArray || v instanceof List<?>) {
       return "an array";
     }
     if (v instanceof String) {
@@ -143,13 +168,21 @@ public final class ProtocolCodec {
     if (v instanceof Boolean) {
       return "a boolean";
     }
+    if (v instanceof JsonObject || v instanceof Map<?, ?>) {
+      return "an object";
+    }
     return v.getClass().getSimpleName();
   }
 
+  /** Jackson's reason without its redacted-source noise, e.g. {@code ... at [line: 1, column: 6]}. */
   private static String shortReason(DecodeException e) {
     String m = String.valueOf(e.getMessage());
-    int nl = m.indexOf('\n');
-    m = nl > 0 ? m.substring(0, nl) : m;
+    if (m.startsWith("Failed to decode:")) {
+      m = m.substring("Failed to decode:".length());
+    }
+    m = m.replace("[Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); ", "[")
+        .replace("\n ", " ").replace('\n', ' ').trim();
     return m.length() > 200 ? m.substring(0, 200) : m;
   }
+
 }
