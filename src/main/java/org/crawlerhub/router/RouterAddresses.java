@@ -1,0 +1,14 @@
+package org.crawlerhub.router;
+
+/** Event-bus addresses owned by the router (local to a node). */
+public final class RouterAddresses {
+  private RouterAddresses() {}
+
+  /**
+   * request/reply, local: {@code {}} -> {@code {"crawlers": {<crawlerId>: CrawlerHeartbeat}}};
+   * {@code {"crawlerId": id}} -> {@code {"crawler": CrawlerHeartbeat}} or fail(404, "NOT_FOUND: ...").
+   * CrawlerHeartbeat = {crawlerId, connectionId, nodeId, transport, systemStatus, activeJobs,
+   * totalProcessed, memoryUsage, uptime, lastHeartbeat}.
+   */
+  public static final String CRAWLERS = "hub.router.crawlers";
+}
