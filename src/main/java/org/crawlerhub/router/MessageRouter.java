@@ -1,6 +1,7 @@
 package org.crawlerhub.router;
 
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
@@ -72,6 +73,28 @@ public final class MessageRouter {
   private long seq;
   /** Connections whose middleware went async: later messages wait here to keep their order. */
   private final Map<String, ArrayDeque<Pending>> heldBack = new HashMap<>();
+  /** When bound, async steps that complete on another thread continue on this context. */
+  private Context context;
+  private Thread contextThread;
+
+  /**
+   * Confines routing to {@code context}: a middleware or handler future completed on another
+   * thread (a worker, another verticle) resumes on this context, so handlers, middleware and
+   * the completion callback always run on the router's event loop. Call on that context.
+   */
+  public MessageRouter bindTo(Context context) {
+    this.context = context;
+    this.contextThread = Thread.currentThread();
+    return this;
+  }
+
+  private void onContext(Runnable step) {
+    if (context == null || Thread.currentThread() == contextThread) {
+      step.run();
+    } else {
+      context.runOnContext(v -> step.run());
+    }
+  }
 
   // ---------------------------------------------------------------- configuration
 
@@ -176,7 +199,7 @@ public final class MessageRouter {
         heldBack.computeIfAbsent(laneKey(current), k -> new ArrayDeque<>());
         int ran = i + 1;
         RoutedMessage at = current;
-        f.onComplete(ar -> resume(mws, ran, at, ar, done));
+        f.onComplete(ar -> onContext(() -> resume(mws, ran, at, ar, done)));
         return false;
       }
       if (f.failed()) {
@@ -246,7 +269,7 @@ public final class MessageRouter {
     if (f.isComplete()) {
       finish(mws, mws.length, m, outcome(f), done);
     } else {
-      f.onComplete(ar -> finish(mws, mws.length, m, outcome(ar), done));
+      f.onComplete(ar -> onContext(() -> finish(mws, mws.length, m, outcome(ar), done)));
     }
   }
 

@@ -50,6 +50,8 @@ public final class RouterVerticle extends VerticleBase {
   private static final String UNKNOWN_TYPE_TAG = "unknown";
   private static final String SOURCE = "router";
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+  /** Never mutated; local delivery copies bodies, so one instance serves every empty reply. */
+  private static final JsonObject NO_FRAMES = new JsonObject().put("frames", new JsonArray());
 
   private final HubConfig cfg;
   private final int partition;
@@ -92,7 +94,7 @@ public final class RouterVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     bus = vertx.eventBus();
-    router = new MessageRouter();
+    router = new MessageRouter().bindTo(context);
     router.addMiddleware(new LoggingMiddleware());
     if (cfg.rateLimitMessagesPerSecond() > 0) {
       RateLimitMiddleware limiter = new RateLimitMiddleware(cfg.rateLimitMessagesPerSecond(),
@@ -173,34 +175,41 @@ public final class RouterVerticle extends VerticleBase {
     return type == null || MessageType.fromWire(type) != null || router.handlerFor(type) == null;
   }
 
+  /**
+   * Exactly one reply per inbound message. Counting, publishing and reporting happen before the
+   * reply: once the crawler has its answer, every effect of the message is on the bus (a reply
+   * is a barrier). A failure in those effects is logged and does not change the reply.
+   */
   private void complete(Message<Object> m, RoutedMessage msg, HandlerResult result) {
-    boolean replied = false;
+    String type = msg == null ? null : msg.type();
+    String jobId = msg == null ? null : msg.jobId();
+    JsonObject reply;
     try {
-      String type = msg == null ? null : msg.type();
       JsonArray frames = result.frames();
       if (result.success()) {
-        m.reply(new JsonObject().put("frames", frames != null ? frames : new JsonArray()));
-        replied = true;
-        bus.publish(messageAddress(type), msg.envelope(),
-            new DeliveryOptions().setLocalOnly(true).setHeaders(msg.headers()));
-        counters.accepted(typeTag(type));
+        reply = frames != null ? new JsonObject().put("frames", frames) : NO_FRAMES;
       } else {
-        ProtocolException error = result.error();
-        String jobId = msg == null ? null : msg.jobId();
         JsonArray out = frames != null ? new JsonArray(new ArrayList<>(frames.getList())) : new JsonArray();
-        out.add(Frames.errorFrom(error, type, jobId));
-        m.reply(new JsonObject().put("frames", out));
-        replied = true;
-        report(msg, result, type, jobId);
-        counters.rejected(typeTag(type), error.code());
+        reply = new JsonObject().put("frames", out.add(Frames.errorFrom(result.error(), type, jobId)));
       }
     } catch (Throwable t) {
-      LOG.error("Failed to complete a routed message", t);
-      if (!replied) {
-        m.reply(new JsonObject().put("frames", new JsonArray()
-            .add(Frames.errorFrom(t, msg == null ? null : msg.type(), null))));
-      }
+      LOG.error("Failed to build the reply to a {} message", type, t);
+      result = HandlerResult.rejected(Frames.toProtocolException(t));
+      reply = new JsonObject().put("frames", new JsonArray().add(Frames.errorFrom(t, type, jobId)));
     }
+    try {
+      if (result.success()) {
+        counters.accepted(typeTag(type));
+        bus.publish(messageAddress(type), msg.envelope(),
+            new DeliveryOptions().setLocalOnly(true).setHeaders(msg.headers()));
+      } else {
+        counters.rejected(typeTag(type), result.error().code());
+        report(msg, result, type, jobId);
+      }
+    } catch (Throwable t) {
+      LOG.error("Failed to publish the outcome of a {} message", type, t);
+    }
+    m.reply(reply);
   }
 
   private String messageAddress(String type) {

@@ -249,4 +249,32 @@ class MessageRouterTest {
     // THEN the frames are there
     assertThat(o.result().frames()).hasSize(1);
   }
+
+  @Test
+  @DisplayName("a handler future completed on a foreign thread still finishes on the router's event loop")
+  void asyncCompletionReturnsToTheRouterContext() throws Exception {
+    // GIVEN a router bound to an event-loop context and a handler completing from a plain thread
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      io.vertx.core.Context ctx = vertx.getOrCreateContext();
+      MessageRouter router = new MessageRouter().registerHandler("job_started", 0, m -> {
+        Promise<HandlerResult> p = Promise.promise();
+        new Thread(() -> p.complete(HandlerResult.accepted()), "foreign").start();
+        return p.future();
+      });
+      Promise<String> finishedOn = Promise.promise();
+      // WHEN a message is routed from that context
+      ctx.runOnContext(v -> {
+        router.bindTo(ctx);
+        router.route(message("job_started", "c1", 1),
+            (msg, r) -> finishedOn.complete(io.vertx.core.Context.isOnEventLoopThread()
+                + " " + Thread.currentThread().getName()));
+      });
+      // THEN the completion ran on the event loop, not on the foreign thread
+      String where = finishedOn.future().await(10, TimeUnit.SECONDS);
+      assertThat(where).startsWith("true vert.x-eventloop-thread-");
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
 }
