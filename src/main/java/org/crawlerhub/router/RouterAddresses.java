@@ -5,7 +5,8 @@ public final class RouterAddresses {
   private RouterAddresses() {}
 
   /**
-   * request/reply, local: {@code {}} -> {@code {"crawlers": {<crawlerId>: CrawlerHeartbeat}}};
+   * request/reply, send with {@code localOnly}: this node's view (heartbeats of the crawlers
+   * connected here). {@code {}} -> {@code {"crawlers": {<crawlerId>: CrawlerHeartbeat}}};
    * {@code {"crawlerId": id}} -> {@code {"crawler": CrawlerHeartbeat}} or fail(404, "NOT_FOUND: ...").
    * CrawlerHeartbeat = {crawlerId, connectionId, nodeId, transport, systemStatus, activeJobs,
    * totalProcessed, memoryUsage, uptime, lastHeartbeat}.

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Routes crawler messages (ARCHITECTURE "Message flow" 2–4). Instance {@code partition} consumes
- * {@code hub.crawler.inbound.<partition>} (node-local, fed by the gateway); partition 0 also
+ * {@code hub.crawler.inbound.<partition>} (fed by the gateway of this node, which sends with
+ * {@code localOnly} so a connection's messages stay in order on one node); partition 0 also
  * consumes {@code hub.crawler.inbound} (other senders, possibly clustered; envelopes are
  * normalised there as the gateway's codec would) and answers {@link RouterAddresses#CRAWLERS}.
  *
@@ -115,14 +116,16 @@ public final class RouterVerticle extends VerticleBase {
     counters = new OutcomeCounters(HubMetrics.registry());
 
     List<Future<?>> registrations = new ArrayList<>();
-    registrations.add(bus.<Object>localConsumer(Addresses.inboundPartition(partition),
+    // Plain (not local) consumers: in a cluster a sender that forgets localOnly must still reach
+    // a router. The gateway sends with localOnly so a connection's messages stay on its node.
+    registrations.add(bus.<Object>consumer(Addresses.inboundPartition(partition),
         m -> onInbound(m, false)).completion());
-    registrations.add(bus.<Object>localConsumer(Addresses.CRAWLER_EVENTS, this::onConnectionEvent)
+    registrations.add(bus.<Object>consumer(Addresses.CRAWLER_EVENTS, this::onConnectionEvent)
         .completion());
     if (partition == 0) {
       registrations.add(bus.<Object>consumer(Addresses.CRAWLER_INBOUND, m -> onInbound(m, true))
           .completion());
-      registrations.add(bus.<Object>localConsumer(RouterAddresses.CRAWLERS, this::onCrawlersQuery)
+      registrations.add(bus.<Object>consumer(RouterAddresses.CRAWLERS, this::onCrawlersQuery)
           .completion());
     }
     return Future.all(registrations);
