@@ -114,8 +114,9 @@ class RouterVerticleTest {
         "UNKNOWN_TYPE", "bogus");
     assertErrorFrame(only(await(gateway.send("c1", "x", envelope("job_response", null, new JsonObject())))),
         "UNKNOWN_TYPE", "job_response");
-    assertErrorFrame(only(await(gateway.send("c1", "x", envelope("hello", null, new JsonObject())))),
-        "UNKNOWN_TYPE", "hello");
+    JsonObject hello = envelope("hello", null, new JsonObject().put("crawlerId", "crawler-7")
+        .put("version", "1.4.2").put("capabilities", new JsonArray().add("areas")).put("token", "t"));
+    assertErrorFrame(only(await(gateway.send("c1", "x", hello))), "UNKNOWN_TYPE", "hello");
     assertErrorFrame(only(await(gateway.sendTo(Addresses.inboundPartition(0), "c1", "x", "not json"))),
         "NOT_AN_OBJECT", null);
     // AND the router still works afterwards
