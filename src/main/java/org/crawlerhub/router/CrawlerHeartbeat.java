@@ -1,5 +1,6 @@
 package org.crawlerhub.router;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Shareable;
 import java.time.Instant;
@@ -8,7 +9,8 @@ import java.time.Instant;
  * The latest heartbeat of one crawler. Immutable, so it is shared between router instances
  * through a Vert.x local map without copying.
  *
- * @param memoryUsage whatever the crawler reported (number, string or a copied JSON object)
+ * @param memoryUsage whatever the crawler reported (number, string or JSON; never mutated, copied
+ *     out by {@link #toJson()})
  * @param lastHeartbeat epoch milliseconds when the hub received the heartbeat
  */
 public record CrawlerHeartbeat(String crawlerId, String connectionId, String nodeId, String transport,
@@ -23,7 +25,8 @@ public record CrawlerHeartbeat(String crawlerId, String connectionId, String nod
     putIfPresent(j, "systemStatus", systemStatus);
     putIfPresent(j, "activeJobs", activeJobs);
     putIfPresent(j, "totalProcessed", totalProcessed);
-    putIfPresent(j, "memoryUsage", memoryUsage instanceof JsonObject o ? o.copy() : memoryUsage);
+    putIfPresent(j, "memoryUsage", memoryUsage instanceof JsonObject o ? o.copy()
+        : memoryUsage instanceof JsonArray a ? a.copy() : memoryUsage);
     putIfPresent(j, "uptime", uptime);
     return j.put("lastHeartbeat", Instant.ofEpochMilli(lastHeartbeat).toString());
   }

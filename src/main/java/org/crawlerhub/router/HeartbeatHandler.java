@@ -2,7 +2,6 @@ package org.crawlerhub.router;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.LocalMap;
 
@@ -27,12 +26,9 @@ public final class HeartbeatHandler implements MessageHandler {
     String key = ctx.crawlerId() != null ? ctx.crawlerId() : ctx.connectionId();
     JsonObject d = ctx.data();
     if (key != null && d != null) {
+      // memoryUsage is kept by reference: the router owns this envelope (the bus delivered a
+      // copy) and nothing mutates it after the handler; CrawlerHeartbeat.toJson copies it out.
       Object memory = d.getValue("memoryUsage");
-      if (memory instanceof JsonObject o) {
-        memory = o.copy();
-      } else if (memory instanceof JsonArray a) {
-        memory = a.copy();
-      }
       crawlers.put(key, new CrawlerHeartbeat(key, ctx.connectionId(), ctx.nodeId(), ctx.transport(),
           d.getValue("systemStatus") instanceof String s ? s : null,
           number(d, "activeJobs"), number(d, "totalProcessed"), memory, number(d, "uptime"),
