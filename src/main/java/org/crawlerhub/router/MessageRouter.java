@@ -318,7 +318,12 @@ public final class MessageRouter {
         LOG.warn("Middleware {} failed in afterProcess", mws[i].getClass().getName(), t);
       }
     }
-    done.complete(m, r);
+    try {
+      done.complete(m, r);
+    } catch (Throwable t) {
+      // never let a completion failure stall the connection's held-back messages
+      LOG.error("Completion of a routed {} message failed", m.type(), t);
+    }
   }
 
   /** The connection closed: every middleware drops its state for it. */
