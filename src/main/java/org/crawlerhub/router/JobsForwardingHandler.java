@@ -1,0 +1,135 @@
+package org.crawlerhub.router;
+
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+import org.crawlerhub.bus.Addresses;
+import org.crawlerhub.protocol.ErrorCode;
+import org.crawlerhub.protocol.Frames;
+import org.crawlerhub.protocol.MessageType;
+import org.crawlerhub.protocol.ProtocolException;
+
+/**
+ * Built-in handler for the job lifecycle types: forwards the envelope (same headers) with
+ * request/reply to {@link Addresses#JOBS_COMMAND}, node-local. The request is issued before
+ * {@code handle} returns, so the jobs verticle sees a connection's messages in arrival order.
+ *
+ * <p>Reply {@code {"frames":[...]}} -> accepted with those frames. Reply
+ * {@code {"error":{"code","message"}}} (optionally with {@code frames}) -> rejected with that code.
+ * A failed reply whose message is {@code "CODE: message"} -> rejected with that code. No jobs
+ * service or a timeout -> {@code INTERNAL} "job service unavailable: ...", marked retryable.
+ *
+ * <p>A crawler waiting for an answer always gets one: a rejected {@code job_request} without a
+ * {@code job_response} frame gets an empty one, a rejected {@code token_refresh_request} without a
+ * {@code token_refresh_response} gets a failed one (SPEC §1.3, §2.4), before the error frame.
+ */
+public final class JobsForwardingHandler implements MessageHandler {
+  /** Types this handler is registered for. */
+  public static final Set<MessageType> TYPES = EnumSet.of(MessageType.JOB_REQUEST,
+      MessageType.JOB_STARTED, MessageType.JOB_PROGRESS, MessageType.JOB_COMPLETED,
+      MessageType.JOB_FAILED, MessageType.JOBS_DISCOVERED, MessageType.DISCOVERY,
+      MessageType.TOKEN_REFRESH_REQUEST);
+
+  /** Default reply timeout for {@code hub.jobs.command}. */
+  public static final long DEFAULT_TIMEOUT_MS = 30_000;
+
+  private final EventBus bus;
+  private final long timeoutMs;
+
+  public JobsForwardingHandler(EventBus bus) {
+    this(bus, DEFAULT_TIMEOUT_MS);
+  }
+
+  public JobsForwardingHandler(EventBus bus, long timeoutMs) {
+    this.bus = bus;
+    this.timeoutMs = timeoutMs;
+  }
+
+  @Override
+  public Future<HandlerResult> handle(RoutedMessage ctx) {
+    DeliveryOptions opts = new DeliveryOptions().setLocalOnly(true).setSendTimeout(timeoutMs)
+        .setHeaders(ctx.headers());
+    return bus.<Object>request(Addresses.JOBS_COMMAND, ctx.envelope(), opts)
+        .transform(ar -> Future.succeededFuture(ar.succeeded()
+            ? fromReply(ctx, ar.result())
+            : fromFailure(ctx, ar.cause())));
+  }
+
+  static HandlerResult fromReply(RoutedMessage ctx, Message<Object> reply) {
+    if (!(reply.body() instanceof JsonObject body)) {
+      return rejected(ctx, new ProtocolException(ErrorCode.INTERNAL,
+          "internal error: job service sent an unexpected reply"), null);
+    }
+    Object err = body.getValue("error");
+    Object frames = body.getValue("frames");
+    if (err == null) {
+      return frames instanceof JsonArray ? HandlerResult.acceptedWith(body) : HandlerResult.accepted();
+    }
+    ErrorCode code;
+    String message;
+    if (err instanceof JsonObject e) {
+      code = ErrorCode.parse(e.getValue("code") instanceof String s ? s : null);
+      message = e.getValue("message") instanceof String s ? s : code.name().toLowerCase(Locale.ROOT);
+    } else {
+      code = ErrorCode.parse(String.valueOf(err));
+      message = body.getValue("message") instanceof String s ? s : String.valueOf(err);
+    }
+    return rejected(ctx, new ProtocolException(code, message, ctx.type(), ctx.jobId()),
+        frames instanceof JsonArray a ? a : null);
+  }
+
+  HandlerResult fromFailure(RoutedMessage ctx, Throwable t) {
+    if (t instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+      return rejected(ctx, Frames.toProtocolException(t).withRef(ctx.type(), ctx.jobId()), null);
+    }
+    String detail;
+    if (t instanceof ReplyException re) {
+      detail = re.failureType() == ReplyFailure.TIMEOUT
+          ? "no reply within " + timeoutMs + " ms"
+          : "no consumer on " + Addresses.JOBS_COMMAND;
+    } else {
+      detail = t.getClass().getSimpleName();
+    }
+    ProtocolException pe = new ProtocolException(ErrorCode.INTERNAL,
+        "job service unavailable: " + detail, ctx.type(), ctx.jobId());
+    return rejected(ctx, pe, null).retryable(null);
+  }
+
+  /** A rejection, with the answer the crawler waits for when the jobs service gave none. */
+  private static HandlerResult rejected(RoutedMessage ctx, ProtocolException pe, JsonArray frames) {
+    if (MessageType.JOB_REQUEST.wire().equals(ctx.type()) && !contains(frames, MessageType.JOB_RESPONSE)) {
+      frames = prepend(frames, Frames.jobResponse(new JsonArray()));
+    } else if (MessageType.TOKEN_REFRESH_REQUEST.wire().equals(ctx.type())
+        && !contains(frames, MessageType.TOKEN_REFRESH_RESPONSE)) {
+      frames = prepend(frames, Frames.tokenRefreshResponse(ctx.jobId(), "", false, null, pe.getMessage()));
+    }
+    return HandlerResult.rejected(pe, frames);
+  }
+
+  private static boolean contains(JsonArray frames, MessageType type) {
+    if (frames != null) {
+      for (Object f : frames) {
+        if (f instanceof JsonObject o && type.wire().equals(o.getValue("type"))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static JsonArray prepend(JsonArray frames, JsonObject first) {
+    JsonArray out = new JsonArray().add(first);
+    if (frames != null) {
+      out.addAll(frames);
+    }
+    return out;
+  }
+}

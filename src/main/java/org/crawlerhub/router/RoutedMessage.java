@@ -1,0 +1,56 @@
+package org.crawlerhub.router;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.json.JsonObject;
+import org.crawlerhub.bus.Addresses.Headers;
+
+/**
+ * One inbound crawler message as the router sees it: the normalised envelope plus the transport
+ * headers the gateway attached. Immutable; a middleware that rewrites the message returns a new
+ * envelope and the router derives a new {@code RoutedMessage} with {@link #withEnvelope}.
+ *
+ * @param type the envelope's {@code type} when it is a string, else {@code null}
+ * @param receivedAt {@link System#nanoTime()} when the router received the message
+ */
+public record RoutedMessage(String type, JsonObject envelope, String connectionId, String crawlerId,
+    String nodeId, String transport, long receivedAt) {
+
+  /** The {@code type} member when it is a string, else {@code null}. */
+  public static String typeOf(JsonObject envelope) {
+    return envelope != null && envelope.getValue("type") instanceof String s ? s : null;
+  }
+
+  /** The envelope's {@code jobId} when it is a string, else {@code null}. */
+  public String jobId() {
+    return envelope.getValue("jobId") instanceof String s ? s : null;
+  }
+
+  /** The envelope's {@code data} object, or {@code null} when absent or not an object. */
+  public JsonObject data() {
+    return envelope.getValue("data") instanceof JsonObject d ? d : null;
+  }
+
+  /** The same message with another envelope (and the type that envelope declares). */
+  public RoutedMessage withEnvelope(JsonObject replacement) {
+    return new RoutedMessage(typeOf(replacement), replacement, connectionId, crawlerId, nodeId,
+        transport, receivedAt);
+  }
+
+  /** Fresh bus headers carrying this message's connectionId/crawlerId/nodeId/transport. */
+  public MultiMap headers() {
+    MultiMap h = MultiMap.caseInsensitiveMultiMap();
+    if (connectionId != null) {
+      h.add(Headers.CONNECTION_ID, connectionId);
+    }
+    if (crawlerId != null) {
+      h.add(Headers.CRAWLER_ID, crawlerId);
+    }
+    if (nodeId != null) {
+      h.add(Headers.NODE_ID, nodeId);
+    }
+    if (transport != null) {
+      h.add(Headers.TRANSPORT, transport);
+    }
+    return h;
+  }
+}

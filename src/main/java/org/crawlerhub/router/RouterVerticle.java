@@ -1,0 +1,301 @@
+package org.crawlerhub.router;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.crawlerhub.bus.Addresses;
+import org.crawlerhub.bus.Addresses.Headers;
+import org.crawlerhub.config.HubConfig;
+import org.crawlerhub.metrics.HubMetrics;
+import org.crawlerhub.protocol.ErrorCode;
+import org.crawlerhub.protocol.Frames;
+import org.crawlerhub.protocol.MessageType;
+import org.crawlerhub.protocol.ProtocolCodec;
+import org.crawlerhub.protocol.ProtocolException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes crawler messages (ARCHITECTURE "Message flow" 2–4). Instance {@code partition} consumes
+ * {@code hub.crawler.inbound.<partition>} (fed by the gateway of this node, which sends with
+ * {@code localOnly} so a connection's messages stay in order on one node); partition 0 also
+ * consumes {@code hub.crawler.inbound} (other senders, possibly clustered; envelopes are
+ * normalised there as the gateway's codec would) and answers {@link RouterAddresses#CRAWLERS}.
+ *
+ * <p>Every inbound message gets exactly one reply {@code {"frames":[...]}}: the handler's frames
+ * when accepted; when rejected, the handler's frames (if any) followed by one {@code error} frame
+ * from {@link Frames#errorFrom}. Accepted envelopes are then published on
+ * {@code hub.crawler.message.<type>} with the same headers; each rejection is sent as a report to
+ * {@code hub.errors.report}. Router traffic stays on the node ({@code localOnly}).
+ *
+ * <p>Deploy with {@link #deploy(Vertx, HubConfig, Consumer)}: {@code cfg.instances().router()}
+ * instances, partitions {@code 0..n-1}. The optional customiser is applied to each instance's
+ * {@link MessageRouter} after the built-ins are installed.
+ */
+public final class RouterVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(RouterVerticle.class);
+  private static final long RATE_LIMIT_SWEEP_MS = 10_000;
+  private static final String UNKNOWN_TYPE_TAG = "unknown";
+  private static final String SOURCE = "router";
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+  /** Never mutated; local delivery copies bodies, so one instance serves every empty reply. */
+  private static final JsonObject NO_FRAMES = new JsonObject().put("frames", new JsonArray());
+
+  private final HubConfig cfg;
+  private final int partition;
+  private final Consumer<MessageRouter> customiser;
+  private final Map<String, String> messageAddresses = new HashMap<>();
+
+  private EventBus bus;
+  private MessageRouter router;
+  private HeartbeatHandler heartbeats;
+  private OutcomeCounters counters;
+  private long sweepTimer = -1;
+
+  public RouterVerticle(HubConfig cfg, int partition) {
+    this(cfg, partition, null);
+  }
+
+  /**
+   * @param partition this instance's index, {@code 0 <= partition < cfg.instances().router()}
+   * @param customiser called with this instance's router to register handlers and middleware; may be null
+   */
+  public RouterVerticle(HubConfig cfg, int partition, Consumer<MessageRouter> customiser) {
+    this.cfg = cfg;
+    this.partition = partition;
+    this.customiser = customiser;
+  }
+
+  /** Deploys {@code cfg.instances().router()} instances, one per partition. */
+  public static Future<String> deploy(Vertx vertx, HubConfig cfg) {
+    return deploy(vertx, cfg, null);
+  }
+
+  /** Deploys {@code cfg.instances().router()} instances, each customised by {@code customiser}. */
+  public static Future<String> deploy(Vertx vertx, HubConfig cfg, Consumer<MessageRouter> customiser) {
+    int instances = Math.max(1, cfg.instances().router());
+    AtomicInteger next = new AtomicInteger();
+    return vertx.deployVerticle(() -> new RouterVerticle(cfg, next.getAndIncrement(), customiser),
+        new DeploymentOptions().setInstances(instances));
+  }
+
+  @Override
+  public Future<?> start() {
+    bus = vertx.eventBus();
+    router = new MessageRouter().bindTo(context);
+    router.addMiddleware(new LoggingMiddleware());
+    if (cfg.rateLimitMessagesPerSecond() > 0) {
+      RateLimitMiddleware limiter = new RateLimitMiddleware(cfg.rateLimitMessagesPerSecond(),
+          cfg.maxConnections());
+      router.addMiddleware(limiter);
+      sweepTimer = vertx.setPeriodic(RATE_LIMIT_SWEEP_MS, id -> limiter.sweepIdle());
+    }
+    router.addMiddleware(new ValidationMiddleware());
+    heartbeats = new HeartbeatHandler(vertx);
+    router.registerHandler(MessageType.HEARTBEAT, MessageRouter.BUILTIN_PRIORITY, heartbeats);
+    JobsForwardingHandler jobs = new JobsForwardingHandler(bus);
+    for (MessageType t : JobsForwardingHandler.TYPES) {
+      router.registerHandler(t, MessageRouter.BUILTIN_PRIORITY, jobs);
+    }
+    if (customiser != null) {
+      customiser.accept(router);
+    }
+    counters = new OutcomeCounters(HubMetrics.registry());
+
+    List<Future<?>> registrations = new ArrayList<>();
+    // Plain (not local) consumers: in a cluster a sender that forgets localOnly must still reach
+    // a router. The gateway sends with localOnly so a connection's messages stay on its node.
+    registrations.add(bus.<Object>consumer(Addresses.inboundPartition(partition),
+        m -> onInbound(m, false)).completion());
+    registrations.add(bus.<Object>consumer(Addresses.CRAWLER_EVENTS, this::onConnectionEvent)
+        .completion());
+    if (partition == 0) {
+      registrations.add(bus.<Object>consumer(Addresses.CRAWLER_INBOUND, m -> onInbound(m, true))
+          .completion());
+      registrations.add(bus.<Object>consumer(RouterAddresses.CRAWLERS, this::onCrawlersQuery)
+          .completion());
+    }
+    return Future.all(registrations);
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (sweepTimer >= 0) {
+      vertx.cancelTimer(sweepTimer);
+    }
+    return Future.succeededFuture();
+  }
+
+  // ---------------------------------------------------------------- inbound
+
+  private void onInbound(Message<Object> m, boolean normalise) {
+    long receivedAt = System.nanoTime();
+    RoutedMessage rm = null;
+    try {
+      MultiMap h = m.headers();
+      String connectionId = h.get(Headers.CONNECTION_ID);
+      String crawlerId = h.get(Headers.CRAWLER_ID);
+      String nodeId = h.get(Headers.NODE_ID);
+      Object body = m.body();
+      JsonObject env = body instanceof JsonObject o ? o : new JsonObject();
+      rm = new RoutedMessage(RoutedMessage.typeOf(env), env, connectionId,
+          crawlerId != null ? crawlerId : connectionId, nodeId != null ? nodeId : cfg.nodeId(),
+          h.get(Headers.TRANSPORT), receivedAt);
+      if (!(body instanceof JsonObject)) {
+        complete(m, rm, HandlerResult.rejected(ErrorCode.NOT_AN_OBJECT,
+            "message must be a JSON object"));
+        return;
+      }
+      if (normalise && needsNormalising(rm.type())) {
+        ProtocolCodec.normaliseEnvelope(env);
+        rm = rm.withEnvelope(env);
+      }
+      RoutedMessage routed = rm;
+      router.route(routed, (msg, result) -> complete(m, msg, result));
+    } catch (ProtocolException e) {
+      complete(m, rm, HandlerResult.rejected(e));
+    } catch (Throwable t) {
+      LOG.warn("Unexpected failure while routing a message", t);
+      complete(m, rm, HandlerResult.rejected(Frames.toProtocolException(t)));
+    }
+  }
+
+  /** Envelopes from other senders get the codec's rules, except custom types an app handles. */
+  private boolean needsNormalising(String type) {
+    return type == null || MessageType.fromWire(type) != null || router.handlerFor(type) == null;
+  }
+
+  /**
+   * Exactly one reply per inbound message. Counting, publishing and reporting happen before the
+   * reply: once the crawler has its answer, every effect of the message is on the bus (a reply
+   * is a barrier). A failure in those effects is logged and does not change the reply.
+   */
+  private void complete(Message<Object> m, RoutedMessage msg, HandlerResult result) {
+    String type = msg == null ? null : msg.type();
+    String jobId = msg == null ? null : msg.jobId();
+    JsonObject reply;
+    try {
+      JsonArray frames = result.frames();
+      if (result.success()) {
+        reply = frames != null ? new JsonObject().put("frames", frames) : NO_FRAMES;
+      } else {
+        JsonArray out = frames != null ? new JsonArray(new ArrayList<>(frames.getList())) : new JsonArray();
+        reply = new JsonObject().put("frames", out.add(Frames.errorFrom(result.error(), type, jobId)));
+      }
+    } catch (Throwable t) {
+      LOG.error("Failed to build the reply to a {} message", type, t);
+      result = HandlerResult.rejected(Frames.toProtocolException(t));
+      reply = new JsonObject().put("frames", new JsonArray().add(Frames.errorFrom(t, type, jobId)));
+    }
+    try {
+      if (result.success()) {
+        counters.accepted(typeTag(type));
+        bus.publish(messageAddress(type), msg.envelope(),
+            new DeliveryOptions().setLocalOnly(true).setHeaders(msg.headers()));
+      } else {
+        counters.rejected(typeTag(type), result.error().code());
+        report(msg, result, type, jobId);
+      }
+    } catch (Throwable t) {
+      LOG.error("Failed to publish the outcome of a {} message", type, t);
+    }
+    m.reply(reply);
+  }
+
+  private String messageAddress(String type) {
+    String a = messageAddresses.get(type);
+    if (a == null) {
+      a = Addresses.message(type);
+      messageAddresses.put(type, a);
+    }
+    return a;
+  }
+
+  /** Metric type tag: protocol types and app-handled types by name, anything else "unknown". */
+  private String typeTag(String type) {
+    if (type == null) {
+      return UNKNOWN_TYPE_TAG;
+    }
+    MessageType t = MessageType.fromWire(type);
+    if (t != null) {
+      return t.wire();
+    }
+    return router.handlerFor(type) != null ? type : UNKNOWN_TYPE_TAG;
+  }
+
+  private void report(RoutedMessage msg, HandlerResult result, String type, String jobId) {
+    ProtocolException e = result.error();
+    ErrorCode code = e.code();
+    JsonObject r = new JsonObject()
+        .put("code", code.name())
+        .put("category", code.category().wire())
+        .put("severity", code.severity().wire())
+        .put("message", e.getMessage())
+        .put("source", SOURCE);
+    if (msg != null) {
+      putIfPresent(r, "crawlerId", msg.crawlerId());
+      putIfPresent(r, "connectionId", msg.connectionId());
+      putIfPresent(r, "nodeId", msg.nodeId());
+    }
+    putIfPresent(r, "jobId", e.jobId() != null ? e.jobId() : jobId);
+    putIfPresent(r, "refType", e.refType() != null ? e.refType() : type);
+    if (result.shouldRetry()) {
+      JsonObject details = new JsonObject().put("shouldRetry", true);
+      if (result.retryAfter() != null) {
+        details.put("retryAfterMs", result.retryAfter().toMillis());
+      }
+      r.put("details", details);
+    }
+    r.put("at", Frames.now());
+    bus.send(Addresses.ERRORS_REPORT, r, LOCAL);
+  }
+
+  private static void putIfPresent(JsonObject j, String key, String value) {
+    if (value != null) {
+      j.put(key, value);
+    }
+  }
+
+  // ---------------------------------------------------------------- events and queries
+
+  private void onConnectionEvent(Message<Object> m) {
+    if (!(m.body() instanceof JsonObject e)) {
+      return;
+    }
+    Object event = e.getValue("event");
+    if (("disconnected".equals(event) || "heartbeat_timeout".equals(event))
+        && e.getValue("connectionId") instanceof String connectionId) {
+      router.connectionClosed(connectionId);
+      if (partition == 0) {
+        heartbeats.connectionClosed(connectionId,
+            e.getValue("crawlerId") instanceof String c ? c : null);
+      }
+    }
+  }
+
+  private void onCrawlersQuery(Message<Object> m) {
+    if (m.body() instanceof JsonObject q && q.getValue("crawlerId") instanceof String id) {
+      CrawlerHeartbeat hb = heartbeats.get(id);
+      if (hb == null) {
+        m.fail(404, "NOT_FOUND: no heartbeat from crawler " + id + " on this node");
+      } else {
+        m.reply(new JsonObject().put("crawler", hb.toJson()));
+      }
+      return;
+    }
+    m.reply(new JsonObject().put("crawlers", heartbeats.snapshot()));
+  }
+}
