@@ -32,7 +32,7 @@
     const s = Math.round(ms / 1000);
     if (s < 60) return s + 's';
     const m = Math.floor(s / 60);
-    if (m < 60) return m + 'm ' + String(s % 60).padStart(2, '0') + 's';
+    if (m < 60) return s % 60 ? m + 'm ' + String(s % 60).padStart(2, '0') + 's' : m + 'm';
     const h = Math.floor(m / 60);
     if (h < 48) return h + 'h ' + String(m % 60).padStart(2, '0') + 'm';
     return Math.floor(h / 24) + 'd ' + (h % 24) + 'h';
@@ -72,6 +72,15 @@
     }
     await loadSnapshot();
     connect();
+    startSampling();
+  }
+
+  // The chart samples once a second from the first snapshot on (no zeros from before login).
+  let samplingTimer = null;
+  function startSampling() {
+    if (samplingTimer) return;
+    sample();
+    samplingTimer = setInterval(sample, 1000);
   }
 
   async function loadSnapshot() {
@@ -486,7 +495,7 @@
     const vmax = niceMax(Math.max(...S.samples.map((s) => s.v), 0) * 1.15);
     const X = (t) => pad.l + ((t - x0) / span) * iw;
     const Y = (v) => pad.t + ih - (v / vmax) * ih;
-    $('chart-window').textContent = 'items / second · last ' + dur(span).replace(/ 00s$/, '');
+    $('chart-window').textContent = 'items / second · last ' + dur(span);
 
     const nodes = [];
     const defs = svg('defs');
@@ -504,7 +513,7 @@
     const ticks = 5;
     for (let i = 0; i <= ticks; i++) {
       const t = x0 + (span / ticks) * i;
-      const label = i === ticks ? 'now' : '−' + dur(now - t).replace(/ 00s$/, '');
+      const label = i === ticks ? 'now' : '−' + dur(now - t);
       nodes.push(svg('text', { class: 'axis', x: X(t), y: H - 6, 'text-anchor': i === 0 ? 'start' : i === ticks ? 'end' : 'middle' }, label));
     }
     const pts = S.samples.filter((s) => s.t >= x0);
@@ -546,7 +555,6 @@
   });
 
   window.addEventListener('resize', schedule);
-  setInterval(sample, 1000);
-  sample();
+  schedule();
   boot();
 })();
