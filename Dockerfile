@@ -15,14 +15,15 @@ RUN --mount=type=cache,target=/root/.m2 mvn -B -q package -DskipTests
 
 FROM eclipse-temurin:17-jre
 # curl for the HEALTHCHECK; a fixed uid/gid so mounted volumes can be prepared on the host.
+# In a container the HTTP API must listen beyond loopback, so the default conf/config.json binds
+# 0.0.0.0 — and the hub then insists on an admin token (HUB_ADMIN_TOKEN). Mount your own /app/conf
+# to replace that file.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends curl \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 hub \
  && useradd --system --uid 10001 --gid hub --home-dir /app --shell /usr/sbin/nologin hub \
  && mkdir -p /app/conf /app/data /run/crawler-hub \
- # In a container the HTTP API must listen beyond loopback; the hub then insists on an admin token
- # (HUB_ADMIN_TOKEN). Mount your own /app/conf to replace this file.
  && printf '{\n  "http": { "host": "0.0.0.0" },\n  "host": "0.0.0.0"\n}\n' > /app/conf/config.json \
  && chown -R hub:hub /app /run/crawler-hub
 
