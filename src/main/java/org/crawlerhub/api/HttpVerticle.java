@@ -80,6 +80,11 @@ public class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    if (auth.open() && !loopback(cfg.http().host())) {
+      // The config validator reports this too; refusing here keeps an open API off the network.
+      return Future.failedFuture(new IllegalStateException("http.host " + cfg.http().host()
+          + " is not a loopback address: set http.adminToken (HUB_ADMIN_TOKEN)"));
+    }
     events = new EventStream(vertx, sseSettings);
     Router router = router();
     HttpServerOptions options = new HttpServerOptions()
@@ -101,6 +106,11 @@ public class HttpVerticle extends VerticleBase {
       events.stop();
     }
     return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  static boolean loopback(String host) {
+    String h = host == null ? "" : host.trim().toLowerCase(Locale.ROOT);
+    return h.equals("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("[::1]");
   }
 
   // ------------------------------------------------------------------------------------------
@@ -215,13 +225,13 @@ public class HttpVerticle extends VerticleBase {
     HealthCheckHandler h = HealthCheckHandler.create(vertx);
     h.register("database", READY_TIMEOUT_MS + 500, p -> {
       long t0 = System.nanoTime();
-      ask(Addresses.JOBS_STATS, new JsonObject(), "jobs service", READY_TIMEOUT_MS)
+      askLocal(Addresses.JOBS_STATS, "jobs service")
           .onSuccess(r -> p.complete(Status.OK(new JsonObject()
               .put("latencyMs", (System.nanoTime() - t0) / 1_000_000))))
           .onFailure(t -> p.complete(Status.KO(new JsonObject().put("error", t.getMessage()))));
     });
     h.register("listeners", READY_TIMEOUT_MS + 500, p ->
-        ask(Addresses.STATUS, new JsonObject(), "status service", READY_TIMEOUT_MS)
+        askLocal(Addresses.STATUS, "status service")
             .onSuccess(s -> {
               Object listeners = s.getValue("listeners");
               boolean bound = listeners instanceof JsonArray a ? !a.isEmpty()
@@ -515,6 +525,14 @@ public class HttpVerticle extends VerticleBase {
 
   private static JsonObject jsonBody(Message<Object> m) {
     return m.body() instanceof JsonObject o ? o : new JsonObject();
+  }
+
+  /** Readiness is about this node: its own jobs service (and database) and its own listeners. */
+  private Future<JsonObject> askLocal(String address, String service) {
+    return vertx.eventBus().<Object>request(address, new JsonObject(), new DeliveryOptions()
+            .setSendTimeout(READY_TIMEOUT_MS).setLocalOnly(true))
+        .recover(t -> Future.failedFuture(ApiException.from(t, service)))
+        .map(HttpVerticle::jsonBody);
   }
 
   /** An auxiliary answer: null when the service has nothing (404) or is not there. */
