@@ -18,6 +18,7 @@
     jobs: new Map(),       // jobId -> job view
     aggregate: null, aggregateAt: 0,
     samples: [],           // {t, v} fleet throughput, one per second
+    finished: new Map(),   // jobId -> when it left running (late progress for it is ignored)
     errors: [], alerts: [], suppressed: 0,
     lastEventAt: 0, source: null,
   };
@@ -233,10 +234,17 @@
   function onJobEvent(e) {
     const j = upsertJob(e.jobId, { status: e.to, attempt: e.attempt });
     if (e.crawlerId) j.crawlerId = e.crawlerId;
-    if (!ACTIVE.has(e.to)) j.finishedAt = Date.now(); else j.finishedAt = null;
+    if (ACTIVE.has(e.to)) {
+      j.finishedAt = null;
+      S.finished.delete(e.jobId);
+    } else {
+      j.finishedAt = Date.now();
+      S.finished.set(e.jobId, j.finishedAt);
+    }
   }
 
   function onProgress(p) {
+    if (S.finished.has(p.jobId) && !S.jobs.has(p.jobId)) return;
     const j = upsertJob(p.jobId, {});
     j.progress = p;
     j.progressAt = Date.now();
@@ -266,6 +274,7 @@
     while (S.samples.length && S.samples[0].t < now - CHART_WINDOW_MS) S.samples.shift();
     // Forget finished jobs and long-gone crawlers so a long-running tab stays small.
     for (const [id, j] of S.jobs) if (j.finishedAt && now - j.finishedAt > FINISHED_VISIBLE_MS + 2000) S.jobs.delete(id);
+    for (const [id, at] of S.finished) if (now - at > 5 * 60000) S.finished.delete(id);
     for (const [k, c] of S.crawlers) if (!c.connected && c.goneAt && now - c.goneAt > 60000) S.crawlers.delete(k);
     schedule();
   }

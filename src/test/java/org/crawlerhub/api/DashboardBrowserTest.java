@@ -125,6 +125,10 @@ class DashboardBrowserTest {
     wait.until(d -> !d.findElements(By.cssSelector("#alerts-list .alert")).isEmpty());
     wait.until(d -> d.findElements(By.cssSelector("#errors-list .err")).size() >= 3);
     assertThat(driver.findElement(By.id("kpi-crawlers")).getText()).isEqualTo("4");
+    // AND lifecycle events move jobs: one completes (green, full bar), a new one appears with its details
+    wait.until(d -> d.findElement(By.cssSelector("li[data-job='job-c630'] .bar")).getAttribute("class").contains("done"));
+    wait.until(d -> d.findElement(By.cssSelector("li[data-job='job-d901'] .title")).getText()
+        .equals("security/secret-detection"));
 
     // WHEN enough history has been drawn THEN a screenshot documents the dashboard
     new WebDriverWait(driver, Duration.ofSeconds(60), Duration.ofMillis(250))
@@ -164,6 +168,11 @@ class DashboardBrowserTest {
       double total = Double.parseDouble(j[4]);
       progress.add(new double[] {total * (0.08 + 0.12 * progress.size()), total, Double.parseDouble(j[5])});
     }
+    String now = Instant.now().toString();
+    hub.services.jobs.put("job-d901", new JsonObject().put("id", "job-d901").put("status", "queued")
+        .put("entityType", "project").put("entityId", "security/secret-detection").put("fullPath", "security/secret-detection")
+        .put("jobType", "crawl_project").put("attempt", 1).put("maxAttempts", 4).put("createdAt", now).put("updatedAt", now));
+    hub.services.jobEvents.put("job-d901", new io.vertx.core.json.JsonArray());
     hub.services.aggregate = aggregate(0);
     hub.services.errors.add(new JsonObject().put("id", "e-0").put("timestamp", Instant.now().minusSeconds(95).toString())
         .put("category", "network").put("severity", "medium").put("code", "INTERNAL")
@@ -189,6 +198,9 @@ class DashboardBrowserTest {
           .put("at", Instant.now().toString()).put("version", "1.4.2"));
     }
     for (int i = 0; i < JOBS.length; i++) {
+      if (i == 5 && t >= 12) {
+        continue; // job-c630 has completed
+      }
       double[] p = progress.get(i);
       double rate = p[2] * (0.8 + 0.4 * Math.abs(Math.sin((t + i * 7) / 6.0)));
       p[0] = Math.min(p[1], p[0] + rate * 0.25);
@@ -208,6 +220,22 @@ class DashboardBrowserTest {
               .addHeader(Addresses.Headers.CONNECTION_ID, "conn-" + c));
     }
     bus.publish(Addresses.PROGRESS_AGGREGATE, aggregate(t));
+    if (t == 12) {
+      // job-c630 finishes and crawler-oslo picks up a new job
+      bus.publish(Addresses.PROGRESS_JOBS, new JsonObject().put("jobId", "job-c630").put("stage", "completed")
+          .put("processed", 1900).put("total", 1900).put("completion", 1.0).put("rate", 0.0)
+          .put("updatedAt", Instant.now().toString()));
+      progress.get(5)[0] = progress.get(5)[1];
+      bus.publish(Addresses.JOB_EVENTS, jobEvent("job-c630", "running", "completed", "crawler-oslo"));
+      bus.publish(Addresses.JOB_EVENTS, jobEvent("job-d901", "queued", "assigned", "crawler-oslo"));
+      bus.publish(Addresses.JOB_EVENTS, jobEvent("job-d901", "assigned", "running", "crawler-oslo"));
+    }
+    if (t > 12) {
+      double done = Math.min(2600, (t - 12) * 6.5);
+      bus.publish(Addresses.PROGRESS_JOBS, new JsonObject().put("jobId", "job-d901").put("stage", "fetching")
+          .put("processed", (long) done).put("total", 2600).put("completion", done / 2600).put("rate", 26.0)
+          .put("etaMs", (long) ((2600 - done) / 26.0 * 1000)).put("updatedAt", Instant.now().toString()));
+    }
     if (t == 6) {
       bus.publish(Addresses.ERRORS, error("job_processing", "medium", "STALE_LEASE",
           "job_progress for job-5e11 rejected: lease belongs to attempt 3", "crawler-lisbon"));
@@ -223,6 +251,11 @@ class DashboardBrowserTest {
           .put("category", "database").put("count", 134).put("threshold", 100).put("windowMs", 60_000)
           .put("at", Instant.now().toString()));
     }
+  }
+
+  private static JsonObject jobEvent(String jobId, String from, String to, String crawler) {
+    return new JsonObject().put("jobId", jobId).put("from", from).put("to", to).put("attempt", 1)
+        .put("maxAttempts", 4).put("crawlerId", crawler).put("at", Instant.now().toString()).put("reason", "simulated");
   }
 
   private static JsonObject error(String category, String severity, String code, String message, String crawler) {
