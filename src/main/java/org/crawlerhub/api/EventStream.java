@@ -323,7 +323,7 @@ final class EventStream {
     }
   }
 
-  private <T> Future<Void> subscribe(String address, Consumer<Message<Object>> handler) {
+  private Future<Void> subscribe(String address, Consumer<Message<Object>> handler) {
     MessageConsumer<Object> c = vertx.eventBus().consumer(address, m -> {
       try {
         handler.accept(m);
