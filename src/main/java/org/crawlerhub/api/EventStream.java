@@ -1,0 +1,371 @@
+package org.crawlerhub.api;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.crawlerhub.bus.Addresses;
+import org.crawlerhub.metrics.HubMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code /api/events} Server-Sent Events stream: hub events from the bus, named, numbered
+ * ({@code <epoch>-<seq>}) and kept in a short ring buffer for {@code Last-Event-ID} resume.
+ *
+ * <p>High-rate sources (job progress, fleet aggregate, crawler heartbeats) are coalesced per key:
+ * at most one event per {@link SseSettings#throttleMillis()}, the latest value wins, terminal
+ * progress goes out at once. A lifecycle event first flushes that job's pending progress so a
+ * client never sees progress after completion. Error records are capped per second.
+ *
+ * <p>The hub never waits for a client: before each write the response's write queue is checked
+ * and a client whose queue is full ({@link SseSettings#writeQueueBytes()}) is disconnected and
+ * counted ({@code hub.sse.clients{code=dropped_slow}}). Everything runs on the HTTP verticle's
+ * event loop, so there is no locking.
+ */
+final class EventStream {
+  private static final Logger LOG = LoggerFactory.getLogger(EventStream.class);
+
+  /** SSE event names. {@code error} is avoided: EventSource uses it for connection failures. */
+  static final String JOB = "job";
+  static final String PROGRESS = "progress";
+  static final String AGGREGATE = "aggregate";
+  static final String CRAWLER = "crawler";
+  static final String HEARTBEAT = "heartbeat";
+  static final String HUB_ERROR = "hub-error";
+  static final String ERRORS_SUPPRESSED = "errors-suppressed";
+  static final String ALERT = "alert";
+  static final String RESET = "reset";
+
+  private record Event(long seq, String name, Buffer frame) {}
+
+  private final class Client {
+    final HttpServerRequest request;
+    final HttpServerResponse response;
+    final Set<String> types;
+    boolean gone;
+
+    Client(HttpServerRequest request, Set<String> types) {
+      this.request = request;
+      this.response = request.response();
+      this.types = types;
+    }
+
+    boolean wants(String name) {
+      return types == null || types.contains(name) || RESET.equals(name);
+    }
+
+    /** Writes unless the client is too slow, in which case it is dropped. */
+    void send(Buffer frame) {
+      if (gone) {
+        return;
+      }
+      if (response.writeQueueFull()) {
+        drop();
+        return;
+      }
+      response.write(frame);
+    }
+
+    void drop() {
+      gone = true;
+      clients.remove(this);
+      droppedSlow.increment();
+      LOG.warn("SSE client {} dropped: it does not read fast enough", request.remoteAddress());
+      request.connection().close();
+    }
+  }
+
+  private final Vertx vertx;
+  private final SseSettings settings;
+  private final String epoch = Long.toString(System.currentTimeMillis(), 36);
+  private final ArrayDeque<Event> ring = new ArrayDeque<>();
+  private final Set<Client> clients = new LinkedHashSet<>();
+  private final Map<String, Object> pending = new LinkedHashMap<>();
+  private final Map<String, String> pendingNames = new HashMap<>();
+  private final Map<String, Long> lastSent = new HashMap<>();
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private final List<Long> timers = new ArrayList<>();
+  private final Counter opened;
+  private final Counter closed;
+  private final Counter droppedSlow;
+  private final Counter rejected;
+  private long seq;
+  private int errorsThisSecond;
+  private long errorsSuppressed;
+
+  EventStream(Vertx vertx, SseSettings settings) {
+    this.vertx = vertx;
+    this.settings = settings;
+    MeterRegistry registry = HubMetrics.registry();
+    this.opened = Counter.builder(HubMetrics.SSE_CLIENTS).tag("code", "opened")
+        .description("SSE clients by outcome").register(registry);
+    this.closed = Counter.builder(HubMetrics.SSE_CLIENTS).tag("code", "closed").register(registry);
+    this.droppedSlow = Counter.builder(HubMetrics.SSE_CLIENTS).tag("code", "dropped_slow").register(registry);
+    this.rejected = Counter.builder(HubMetrics.SSE_CLIENTS).tag("code", "rejected").register(registry);
+  }
+
+  /** Subscribes to the hub's event addresses; completes when every consumer is registered. */
+  Future<Void> start() {
+    List<Future<Void>> ready = new ArrayList<>();
+    ready.add(subscribe(Addresses.JOB_EVENTS, m -> {
+      JsonObject body = asJson(m.body());
+      flushPending(key(PROGRESS, body.getString("jobId")));
+      emit(JOB, body);
+    }));
+    ready.add(subscribe(Addresses.PROGRESS_JOBS, m -> {
+      JsonObject body = asJson(m.body());
+      String stage = body.getString("stage");
+      boolean terminal = "completed".equals(stage) || "failed".equals(stage);
+      coalesce(PROGRESS, body.getString("jobId"), body, terminal);
+    }));
+    ready.add(subscribe(Addresses.PROGRESS_AGGREGATE, m -> coalesce(AGGREGATE, "", m.body(), false)));
+    ready.add(subscribe(Addresses.CRAWLER_EVENTS, m -> emit(CRAWLER, m.body())));
+    ready.add(subscribe(Addresses.message("heartbeat"), m -> {
+      JsonObject hb = heartbeat(m.headers(), asJson(m.body()));
+      coalesce(HEARTBEAT, hb.getString("connectionId", hb.getString("crawlerId")), hb, false);
+    }));
+    ready.add(subscribe(Addresses.ERRORS, m -> {
+      if (errorsThisSecond++ < settings.errorsPerSecond()) {
+        emit(HUB_ERROR, m.body());
+      } else {
+        errorsSuppressed++;
+      }
+    }));
+    ready.add(subscribe(Addresses.ERRORS_ALERTS, m -> emit(ALERT, m.body())));
+    long flushEvery = Math.max(20, settings.throttleMillis() / 2);
+    timers.add(vertx.setPeriodic(flushEvery, id -> flushDue()));
+    timers.add(vertx.setPeriodic(settings.heartbeatMillis(), id -> keepAlive()));
+    timers.add(vertx.setPeriodic(1000, id -> errorWindow()));
+    return Future.all(ready).mapEmpty();
+  }
+
+  void stop() {
+    timers.forEach(vertx::cancelTimer);
+    consumers.forEach(MessageConsumer::unregister);
+    for (Client c : List.copyOf(clients)) {
+      c.gone = true;
+      c.response.end();
+    }
+    clients.clear();
+  }
+
+  int clientCount() {
+    return clients.size();
+  }
+
+  /** Opens a stream for this request; replays from {@code Last-Event-ID} when given. */
+  void open(HttpServerRequest request) {
+    if (clients.size() >= settings.maxClients()) {
+      rejected.increment();
+      throw new ApiException(503, "TOO_MANY_CLIENTS", "at most " + settings.maxClients() + " event streams");
+    }
+    Client client = new Client(request, typesParam(request.getParam("types")));
+    HttpServerResponse resp = client.response;
+    resp.setChunked(true)
+        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+        .putHeader("Cache-Control", "no-cache, no-transform")
+        .putHeader("Connection", "keep-alive")
+        .putHeader("X-Accel-Buffering", "no");
+    resp.setWriteQueueMaxSize(settings.writeQueueBytes());
+    resp.closeHandler(v -> forget(client));
+    resp.exceptionHandler(t -> forget(client));
+    clients.add(client);
+    opened.increment();
+    resp.write("retry: 3000\n: crawler-hub event stream " + epoch + "\n\n");
+    String lastId = request.getHeader("Last-Event-ID");
+    if (lastId == null) {
+      lastId = request.getParam("lastEventId");
+    }
+    if (lastId != null && !lastId.isBlank()) {
+      replay(client, lastId.trim());
+    }
+  }
+
+  private void forget(Client client) {
+    if (!client.gone) {
+      client.gone = true;
+      clients.remove(client);
+      closed.increment();
+    }
+  }
+
+  private void replay(Client client, String lastId) {
+    long after = parseSeq(lastId);
+    Event oldest = ring.peekFirst();
+    boolean known = after >= 0 && after <= seq && (oldest == null ? after == seq : after >= oldest.seq() - 1);
+    if (!known) {
+      // From another hub run, or older than the buffer: the client must refetch its snapshot.
+      client.send(frame(null, RESET, new JsonObject().put("reason", "resume point " + lastId
+          + " is not in the buffer").put("epoch", epoch).encode()));
+      return;
+    }
+    for (Event e : ring) {
+      if (e.seq() > after && client.wants(e.name())) {
+        client.send(e.frame());
+      }
+    }
+  }
+
+  private long parseSeq(String id) {
+    int dash = id.lastIndexOf('-');
+    if (dash <= 0 || !id.substring(0, dash).equals(epoch)) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(id.substring(dash + 1));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** Appends to the ring and writes to every interested client. */
+  void emit(String name, Object body) {
+    long n = ++seq;
+    String data = body instanceof JsonObject o ? o.encode() : Json.encode(body);
+    Event e = new Event(n, name, frame(epoch + "-" + n, name, data));
+    ring.addLast(e);
+    while (ring.size() > settings.ringSize()) {
+      ring.removeFirst();
+    }
+    for (Client c : List.copyOf(clients)) {
+      if (c.wants(name)) {
+        c.send(e.frame());
+      }
+    }
+  }
+
+  private static Buffer frame(String id, String name, String data) {
+    StringBuilder sb = new StringBuilder(data.length() + 64);
+    if (id != null) {
+      sb.append("id: ").append(id).append('\n');
+    }
+    sb.append("event: ").append(name).append('\n');
+    // JSON encoding escapes newlines, so one data line suffices.
+    sb.append("data: ").append(data).append("\n\n");
+    return Buffer.buffer(sb.toString());
+  }
+
+  private static String key(String name, String k) {
+    return name + '\u0000' + (k == null ? "" : k);
+  }
+
+  private void coalesce(String name, String k, Object body, boolean immediate) {
+    String key = key(name, k);
+    long now = System.currentTimeMillis();
+    Long last = lastSent.get(key);
+    if (immediate || (!pending.containsKey(key) && (last == null || now - last >= settings.throttleMillis()))) {
+      pending.remove(key);
+      pendingNames.remove(key);
+      lastSent.put(key, now);
+      emit(name, body);
+    } else {
+      pending.put(key, body);
+      pendingNames.put(key, name);
+    }
+  }
+
+  private void flushPending(String key) {
+    Object body = pending.remove(key);
+    if (body != null) {
+      lastSent.put(key, System.currentTimeMillis());
+      emit(pendingNames.remove(key), body);
+    }
+  }
+
+  private void flushDue() {
+    long now = System.currentTimeMillis();
+    for (Iterator<Map.Entry<String, Object>> it = pending.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<String, Object> e = it.next();
+      Long last = lastSent.get(e.getKey());
+      if (last == null || now - last >= settings.throttleMillis()) {
+        it.remove();
+        lastSent.put(e.getKey(), now);
+        emit(pendingNames.remove(e.getKey()), e.getValue());
+      }
+    }
+    if (lastSent.size() > 10_000) {
+      lastSent.values().removeIf(t -> now - t > 60_000);
+    }
+  }
+
+  private void keepAlive() {
+    Buffer ping = Buffer.buffer(": keep-alive\n\n");
+    for (Client c : List.copyOf(clients)) {
+      c.send(ping);
+    }
+  }
+
+  private void errorWindow() {
+    errorsThisSecond = 0;
+    if (errorsSuppressed > 0) {
+      long n = errorsSuppressed;
+      errorsSuppressed = 0;
+      emit(ERRORS_SUPPRESSED, new JsonObject().put("count", n).put("windowMs", 1000));
+    }
+  }
+
+  private Future<Void> subscribe(String address, Consumer<Message<Object>> handler) {
+    MessageConsumer<Object> c = vertx.eventBus().consumer(address, m -> {
+      try {
+        handler.accept(m);
+      } catch (RuntimeException e) {
+        LOG.warn("event from {} not streamed: {}", address, e.toString());
+      }
+    });
+    consumers.add(c);
+    return c.completion();
+  }
+
+  private static JsonObject asJson(Object body) {
+    return body instanceof JsonObject o ? o : new JsonObject();
+  }
+
+  /** The accepted heartbeat envelope (headers carry who sent it) as a flat event. */
+  private static JsonObject heartbeat(MultiMap headers, JsonObject envelope) {
+    JsonObject data = envelope.getJsonObject("data", new JsonObject());
+    JsonObject hb = new JsonObject()
+        .put("crawlerId", headers.get(Addresses.Headers.CRAWLER_ID))
+        .put("connectionId", headers.get(Addresses.Headers.CONNECTION_ID))
+        .put("nodeId", headers.get(Addresses.Headers.NODE_ID))
+        .put("at", java.time.Instant.now().toString())
+        .put("sentAt", envelope.getString("timestamp"));
+    for (String f : List.of("activeJobs", "totalProcessed", "systemStatus", "uptime")) {
+      if (data.containsKey(f)) {
+        hb.put(f, data.getValue(f));
+      }
+    }
+    return hb;
+  }
+
+  private static Set<String> typesParam(String param) {
+    if (param == null || param.isBlank()) {
+      return null;
+    }
+    Set<String> s = new java.util.HashSet<>();
+    for (String t : param.split(",")) {
+      if (!t.isBlank()) {
+        s.add(t.trim());
+      }
+    }
+    return s;
+  }
+}

@@ -1,0 +1,265 @@
+package org.crawlerhub.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.crawlerhub.bus.Addresses;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard in a real headless Chromium, fed by a small simulated fleet publishing on the
+ * bus exactly what the gateway, router, jobs and progress services publish.
+ */
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
+@DisplayName("The dashboard in a headless browser")
+class DashboardBrowserTest {
+  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  static final String[] CRAWLERS = {"crawler-berlin", "crawler-dublin", "crawler-lisbon", "crawler-oslo"};
+  static final String[][] JOBS = {
+      {"job-7f3a", "platform/backend/api-gateway", "project", "crawler-berlin", "5200", "41"},
+      {"job-81c2", "platform/frontend/web-console", "project", "crawler-berlin", "3100", "33"},
+      {"job-9d04", "data/warehouse/etl-pipelines", "merge_request", "crawler-dublin", "8800", "57"},
+      {"job-a2e7", "infra/terraform-modules", "issue", "crawler-lisbon", "2400", "24"},
+      {"job-b5f1", "mobile/ios-app", "commit", "crawler-lisbon", "12600", "72"},
+      {"job-c630", "security/scanners", "pipeline", "crawler-oslo", "1900", "18"},
+  };
+
+  HubHttpFixture hub;
+  ChromeDriver driver;
+  long simTimer = -1;
+  int tick;
+
+  @BeforeEach
+  void start() throws Exception {
+    assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+        "headless Chromium not installed (apt-get install -y chromium chromium-driver): browser test skipped");
+    hub = HubHttpFixture.withToken();
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--hide-scrollbars", "--force-device-scale-factor=1",
+        "--user-data-dir=" + Files.createTempDirectory("hub-chromium-").toAbsolutePath());
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+    driver = new ChromeDriver(service, options);
+    driver.manage().window().setSize(new Dimension(1440, 1480));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (driver != null) {
+      driver.quit();
+    }
+    if (hub != null) {
+      if (simTimer >= 0) {
+        hub.vertx.cancelTimer(simTimer);
+      }
+      hub.close();
+    }
+  }
+
+  @Test
+  @DisplayName("asks for the token once, then shows crawlers, progress bars and a throughput chart that update live")
+  void dashboardShowsTheFleetLive() throws Exception {
+    // GIVEN a hub with four connected crawlers and six running jobs
+    seedFleet();
+    // The page re-renders live, so an element found a moment ago may have been replaced: retry then.
+    WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30), Duration.ofMillis(100));
+    wait.ignoring(StaleElementReferenceException.class);
+
+    // WHEN an operator opens the dashboard of a token-protected hub
+    driver.get(hub.baseUrl() + "/");
+    // THEN it asks for the token, and unlocks with it
+    WebElement token = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-token")));
+    token.sendKeys(HubHttpFixture.TOKEN);
+    driver.findElement(By.cssSelector("#login-form button")).click();
+    wait.until(ExpectedConditions.attributeToBe(By.id("live-state"), "data-state", "live"));
+    wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("login")));
+
+    // AND the snapshot shows every crawler and running job
+    wait.until(d -> d.findElements(By.cssSelector("tr[data-crawler]")).size() == CRAWLERS.length);
+    wait.until(d -> d.findElements(By.cssSelector("li[data-job]")).size() == JOBS.length);
+
+    // WHEN the fleet works (progress, heartbeats, aggregate, errors stream in)
+    simTimer = hub.vertx.setPeriodic(250, id -> simulateTick());
+    // THEN progress bars fill and move
+    String bar = "li[data-job='job-7f3a'] .bar span";
+    wait.until(d -> widthPercent(d.findElement(By.cssSelector(bar))) > 0);
+    double before = widthPercent(driver.findElement(By.cssSelector(bar)));
+    wait.until(d -> widthPercent(d.findElement(By.cssSelector(bar))) > before);
+    wait.until(d -> d.findElement(By.cssSelector("li[data-job='job-7f3a'] .stats")).getText().contains("ETA"));
+    // AND the chart draws a line that keeps changing
+    wait.until(d -> !d.findElements(By.id("throughput-line")).isEmpty());
+    String path = wait.until(d -> d.findElement(By.id("throughput-line")).getAttribute("d"));
+    wait.until(d -> !path.equals(d.findElement(By.id("throughput-line")).getAttribute("d")));
+    // AND heartbeats, a completed job and errors/alerts reach the page
+    wait.until(d -> d.findElement(By.cssSelector("tr[data-crawler='crawler-dublin'] .badge")).getText()
+        .equals("processing"));
+    wait.until(d -> !d.findElements(By.cssSelector("#alerts-list .alert")).isEmpty());
+    wait.until(d -> d.findElements(By.cssSelector("#errors-list .err")).size() >= 3);
+    assertThat(driver.findElement(By.id("kpi-crawlers")).getText()).isEqualTo("4");
+    // AND lifecycle events move jobs: one completes (green, full bar), a new one appears with its details
+    wait.until(d -> d.findElement(By.cssSelector("li[data-job='job-c630'] .bar")).getAttribute("class").contains("done"));
+    wait.until(d -> d.findElement(By.cssSelector("li[data-job='job-d901'] .title")).getText()
+        .equals("security/secret-detection"));
+
+    // WHEN enough history has been drawn THEN a screenshot documents the dashboard
+    new WebDriverWait(driver, Duration.ofSeconds(60), Duration.ofMillis(250))
+        .ignoring(StaleElementReferenceException.class).until(d -> Integer.parseInt(d.findElement(By.id("throughput-chart")).getAttribute("data-samples")) >= 40);
+    File shot = driver.getScreenshotAs(OutputType.FILE);
+    Path docs = Path.of("docs");
+    Files.createDirectories(docs);
+    Files.copy(shot.toPath(), docs.resolve("dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
+    assertThat(Files.size(docs.resolve("dashboard.png"))).isGreaterThan(10_000);
+  }
+
+  static double widthPercent(WebElement e) {
+    String style = e.getAttribute("style");
+    if (style == null || !style.contains("width")) {
+      return 0;
+    }
+    String w = style.replaceAll(".*width:\\s*([0-9.]+)%.*", "$1");
+    return Double.parseDouble(w);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The simulated fleet
+
+  private final List<double[]> progress = new ArrayList<>();
+
+  private void seedFleet() throws Exception {
+    for (String c : CRAWLERS) {
+      hub.services.connect(c).await(10, TimeUnit.SECONDS);
+    }
+    for (String[] j : JOBS) {
+      String now = Instant.now().toString();
+      hub.services.jobs.put(j[0], new JsonObject().put("id", j[0]).put("status", "running").put("priority", 1)
+          .put("entityType", j[2]).put("entityId", j[1]).put("fullPath", j[1]).put("jobType", "crawl_project")
+          .put("gitlabUrl", "https://gitlab.example.com").put("attempt", 1).put("maxAttempts", 4)
+          .put("leaseOwner", j[3]).put("createdAt", now).put("updatedAt", now).put("startedAt", now));
+      hub.services.jobEvents.put(j[0], new io.vertx.core.json.JsonArray());
+      double total = Double.parseDouble(j[4]);
+      progress.add(new double[] {total * (0.08 + 0.12 * progress.size()), total, Double.parseDouble(j[5])});
+    }
+    String now = Instant.now().toString();
+    hub.services.jobs.put("job-d901", new JsonObject().put("id", "job-d901").put("status", "queued")
+        .put("entityType", "project").put("entityId", "security/secret-detection").put("fullPath", "security/secret-detection")
+        .put("jobType", "crawl_project").put("attempt", 1).put("maxAttempts", 4).put("createdAt", now).put("updatedAt", now));
+    hub.services.jobEvents.put("job-d901", new io.vertx.core.json.JsonArray());
+    hub.services.aggregate = aggregate(0);
+    hub.services.errors.add(new JsonObject().put("id", "e-0").put("timestamp", Instant.now().minusSeconds(95).toString())
+        .put("category", "network").put("severity", "medium").put("code", "INTERNAL")
+        .put("message", "GitLab API answered 502 Bad Gateway, retrying").put("crawlerId", "crawler-oslo"));
+  }
+
+  private JsonObject aggregate(int t) {
+    double throughput = progress.stream().mapToDouble(p -> p[2]).sum() * (1 + 0.25 * Math.sin(t / 9.0));
+    return new JsonObject().put("totalJobs", 1248).put("queuedJobs", 806 - t / 8).put("activeJobs", JOBS.length)
+        .put("completedJobs", 419 + t / 8).put("failedJobs", 12).put("deadJobs", 5)
+        .put("overallCompletion", 0.36 + t * 0.0004).put("combinedThroughput", throughput)
+        .put("estimatedTimeRemaining", 2L * 3600 * 1000 + 17 * 60 * 1000 - t * 250L)
+        .put("connectedCrawlers", CRAWLERS.length).put("updatedAt", Instant.now().toString());
+  }
+
+  /** One 250 ms step of the fleet; runs on an event loop, never blocks. */
+  private void simulateTick() {
+    int t = tick++;
+    var bus = hub.vertx.eventBus();
+    if (t == 0) {
+      bus.publish(Addresses.CRAWLER_EVENTS, new JsonObject().put("event", "authenticated")
+          .put("crawlerId", "crawler-dublin").put("connectionId", "conn-crawler-dublin").put("transport", "unix")
+          .put("at", Instant.now().toString()).put("version", "1.4.2"));
+    }
+    for (int i = 0; i < JOBS.length; i++) {
+      if (i == 5 && t >= 12) {
+        continue; // job-c630 has completed
+      }
+      double[] p = progress.get(i);
+      double rate = p[2] * (0.8 + 0.4 * Math.abs(Math.sin((t + i * 7) / 6.0)));
+      p[0] = Math.min(p[1], p[0] + rate * 0.25);
+      long eta = (long) ((p[1] - p[0]) / rate * 1000);
+      bus.publish(Addresses.PROGRESS_JOBS, new JsonObject().put("jobId", JOBS[i][0]).put("stage", "fetching")
+          .put("processed", (long) p[0]).put("total", (long) p[1]).put("completion", p[0] / p[1])
+          .put("rate", rate).put("etaMs", eta).put("elapsedMs", 60_000 + t * 250L)
+          .put("updatedAt", Instant.now().toString()));
+    }
+    for (int i = 0; i < CRAWLERS.length; i++) {
+      String c = CRAWLERS[i];
+      int active = (int) java.util.Arrays.stream(JOBS).filter(j -> j[3].equals(c)).count();
+      bus.publish(Addresses.message("heartbeat"), new JsonObject().put("type", "heartbeat")
+              .put("timestamp", Instant.now().toString()).put("data", new JsonObject().put("activeJobs", active)
+                  .put("totalProcessed", 10_000 + t * 40).put("systemStatus", "processing")),
+          new DeliveryOptions().addHeader(Addresses.Headers.CRAWLER_ID, c)
+              .addHeader(Addresses.Headers.CONNECTION_ID, "conn-" + c));
+    }
+    bus.publish(Addresses.PROGRESS_AGGREGATE, aggregate(t));
+    if (t == 12) {
+      // job-c630 finishes and crawler-oslo picks up a new job
+      bus.publish(Addresses.PROGRESS_JOBS, new JsonObject().put("jobId", "job-c630").put("stage", "completed")
+          .put("processed", 1900).put("total", 1900).put("completion", 1.0).put("rate", 0.0)
+          .put("updatedAt", Instant.now().toString()));
+      progress.get(5)[0] = progress.get(5)[1];
+      bus.publish(Addresses.JOB_EVENTS, jobEvent("job-c630", "running", "completed", "crawler-oslo"));
+      bus.publish(Addresses.JOB_EVENTS, jobEvent("job-d901", "queued", "assigned", "crawler-oslo"));
+      bus.publish(Addresses.JOB_EVENTS, jobEvent("job-d901", "assigned", "running", "crawler-oslo"));
+    }
+    if (t > 12) {
+      double done = Math.min(2600, (t - 12) * 6.5);
+      bus.publish(Addresses.PROGRESS_JOBS, new JsonObject().put("jobId", "job-d901").put("stage", "fetching")
+          .put("processed", (long) done).put("total", 2600).put("completion", done / 2600).put("rate", 26.0)
+          .put("etaMs", (long) ((2600 - done) / 26.0 * 1000)).put("updatedAt", Instant.now().toString()));
+    }
+    if (t == 6) {
+      bus.publish(Addresses.ERRORS, error("job_processing", "medium", "STALE_LEASE",
+          "job_progress for job-5e11 rejected: lease belongs to attempt 3", "crawler-lisbon"));
+    }
+    if (t == 10) {
+      bus.publish(Addresses.ERRORS, error("message_validation", "low", "VALIDATION_FAILED",
+          "data.processed: required number", "crawler-oslo"));
+    }
+    if (t == 14) {
+      bus.publish(Addresses.ERRORS, error("database", "high", "INTERNAL",
+          "write buffer at 80% while PostgreSQL is unreachable", null));
+      bus.publish(Addresses.ERRORS_ALERTS, new JsonObject().put("type", "threshold_exceeded")
+          .put("category", "database").put("count", 134).put("threshold", 100).put("windowMs", 60_000)
+          .put("at", Instant.now().toString()));
+    }
+  }
+
+  private static JsonObject jobEvent(String jobId, String from, String to, String crawler) {
+    return new JsonObject().put("jobId", jobId).put("from", from).put("to", to).put("attempt", 1)
+        .put("maxAttempts", 4).put("crawlerId", crawler).put("at", Instant.now().toString()).put("reason", "simulated");
+  }
+
+  private static JsonObject error(String category, String severity, String code, String message, String crawler) {
+    return new JsonObject().put("id", "e-" + code).put("timestamp", Instant.now().toString()).put("category", category)
+        .put("severity", severity).put("code", code).put("message", message).put("crawlerId", crawler);
+  }
+}
