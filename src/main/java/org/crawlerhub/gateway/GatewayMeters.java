@@ -30,10 +30,12 @@ final class GatewayMeters {
 
   GatewayMeters(MeterRegistry registry) {
     this.registry = registry;
-    Gauge.builder(HubMetrics.CONNECTIONS, UNIX_OPEN, AtomicInteger::get)
-        .tag("transport", Transport.UNIX.wire()).register(registry);
-    Gauge.builder(HubMetrics.CONNECTIONS, TCP_OPEN, AtomicInteger::get)
-        .tag("transport", Transport.TCP.wire()).register(registry);
+    for (Transport t : Transport.values()) {
+      if (registry.find(HubMetrics.CONNECTIONS).tag("transport", t.wire()).gauge() == null) {
+        Gauge.builder(HubMetrics.CONNECTIONS, openGauge(t), AtomicInteger::get)
+            .tag("transport", t.wire()).register(registry);
+      }
+    }
   }
 
   static AtomicInteger openGauge(Transport t) {
