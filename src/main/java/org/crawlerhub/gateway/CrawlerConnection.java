@@ -170,6 +170,9 @@ final class CrawlerConnection {
     Pending p = new Pending(this, type, msg.getValue("jobId") instanceof String s ? s : null);
     pending.addLast(p);
     bus.request(partitionAddress, msg, inboundOptions).onComplete(p);
+    // Only the socket is paused, not the parser: lines already read in this chunk still go out,
+    // so the limit is soft by at most one read, and the parser's maxRecordSize check keeps
+    // measuring a single partial line (a paused parser would count buffered complete lines too).
     if (!pausedForInFlight && pending.size() >= maxInFlight) {
       pausedForInFlight = true;
       pauseSocket();
@@ -224,6 +227,7 @@ final class CrawlerConnection {
       crawlerId = newId;
       inboundOptions = inboundOptions();
       gateway.registry().unbindCrawler(oldId, this);
+      unregisterOutbound();
       CrawlerConnection previous = gateway.registry().bindCrawler(newId, this);
       Future<Void> previousGone = previous == null ? Future.succeededFuture() : previous.supersededBy(this);
       ready = previousGone.compose(v -> state == State.CLOSED ? Future.succeededFuture() : registerOutbound(newId));

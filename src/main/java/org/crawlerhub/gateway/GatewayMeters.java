@@ -30,10 +30,12 @@ final class GatewayMeters {
 
   GatewayMeters(MeterRegistry registry) {
     this.registry = registry;
-    for (Transport t : Transport.values()) {
-      if (registry.find(HubMetrics.CONNECTIONS).tag("transport", t.wire()).gauge() == null) {
-        Gauge.builder(HubMetrics.CONNECTIONS, openGauge(t), AtomicInteger::get)
-            .tag("transport", t.wire()).register(registry);
+    synchronized (GatewayMeters.class) { // instances start concurrently on several event loops
+      for (Transport t : Transport.values()) {
+        if (registry.find(HubMetrics.CONNECTIONS).tag("transport", t.wire()).gauge() == null) {
+          Gauge.builder(HubMetrics.CONNECTIONS, openGauge(t), AtomicInteger::get)
+              .tag("transport", t.wire()).register(registry);
+        }
       }
     }
   }
