@@ -109,8 +109,9 @@ final class ConnectionRegistry implements Shareable {
     return gateways;
   }
 
-  void addListener(String transport, String address) {
-    listeners.add(new JsonObject().put("transport", transport).put("address", address));
+  void addListener(String transport, String address, boolean tls) {
+    JsonObject l = new JsonObject().put("transport", transport).put("address", address);
+    listeners.add(tls ? l.put("tls", true) : l);
   }
 
   void clearListeners() {

@@ -143,7 +143,7 @@ public class GatewayVerticle extends VerticleBase {
             ? Future.succeededFuture()
             : vertx.fileSystem().chmod(path, cfg.socketMode()))
         .onSuccess(v -> {
-          registry.addListener(Transport.UNIX.wire(), path);
+          registry.addListener(Transport.UNIX.wire(), path, false);
           LOG.info("gateway listening on unix:{}", path);
         });
   }
@@ -158,7 +158,7 @@ public class GatewayVerticle extends VerticleBase {
     servers.add(server);
     return server.listen().onSuccess(s -> {
       String address = cfg.host() + ":" + s.actualPort();
-      registry.addListener(cfg.tls() != null && cfg.tls().enabled() ? "tls" : Transport.TCP.wire(), address);
+      registry.addListener(Transport.TCP.wire(), address, options.isSsl());
       LOG.info("gateway listening on tcp:{}{}", address, options.isSsl() ? " (TLS)" : "");
     });
   }
