@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.crawlerhub.bus.Addresses;
+import org.crawlerhub.metrics.HubMetrics;
 import org.crawlerhub.protocol.Frames;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,10 @@ class GatewayLifecycleTest extends GatewayTestBase {
       }
       JsonObject rejected = awaitEvent(e -> "rejected".equals(e.getString("event")));
       assertThat(rejected.getString("code")).isEqualTo("OVERLOADED");
+      assertThat(HubMetrics.registry().find(HubMetrics.CONNECTIONS_OPENED)
+          .tags("transport", "unix", "outcome", "overloaded").counter().count()).isGreaterThanOrEqualTo(1);
+      assertThat(HubMetrics.registry().find(HubMetrics.CONNECTIONS).tags("transport", "unix").gauge().value())
+          .isGreaterThanOrEqualTo(2);
       // AND the first two still work
       a.send(TestCrawler.jobRequest(1));
       b.send(TestCrawler.jobRequest(2));
