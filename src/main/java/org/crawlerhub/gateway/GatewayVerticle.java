@@ -125,7 +125,8 @@ public class GatewayVerticle extends VerticleBase {
       steps.add(listenTcp());
     }
     scanTimer = vertx.setPeriodic(scanPeriod(), id -> scan());
-    return Future.all(steps);
+    // a failed start (e.g. port in use) must not leave the timer, consumers or a bound listener behind
+    return Future.all(steps).recover(t -> stop().transform(ignored -> Future.failedFuture(t)));
   }
 
   private Future<Void> track(MessageConsumer<?> c) {

@@ -1,6 +1,7 @@
 package org.crawlerhub.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.json.JsonObject;
@@ -214,6 +215,43 @@ class GatewayFramingTest extends GatewayTestBase {
     try (TestCrawler crawler = unixCrawler()) {
       crawler.send(TestCrawler.jobRequest(1));
       assertThat(crawler.next().getString("type")).isEqualTo("job_response");
+    }
+  }
+
+  @Test
+  @DisplayName("Preparing the socket path refuses to delete a live socket or a regular file")
+  void prepareSocketPathIsCareful() throws Exception {
+    // GIVEN a running hub, and a regular file where another config points its socket
+    startHub(new JsonObject());
+    Path regular = dir.resolve("data.txt");
+    Files.writeString(regular, "precious");
+
+    // WHEN the socket path is prepared again for the live socket and for the regular file
+    // THEN both are refused and nothing is deleted
+    assertThatThrownBy(() -> GatewayVerticle.prepareSocketPath(cfg))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("listening");
+    assertThatThrownBy(() -> GatewayVerticle.prepareSocketPath(config(new JsonObject().put("socketPath", regular.toString()))))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("not a socket");
+    assertThat(Files.readString(regular)).isEqualTo("precious");
+    try (TestCrawler crawler = unixCrawler()) {
+      crawler.send(TestCrawler.jobRequest(1));
+      assertThat(crawler.next().getString("type")).isEqualTo("job_response");
+    }
+  }
+
+  @Test
+  @DisplayName("A gateway that cannot bind its TCP port fails to deploy and leaves nothing listening")
+  void failedStart() throws Exception {
+    // GIVEN a TCP port already taken
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+      cfg = config(new JsonObject().put("tcpEnabled", true).put("port", taken.getLocalPort()));
+      GatewayVerticle.prepareSocketPath(cfg);
+      // WHEN the gateway is deployed
+      Throwable failure = vertx.deployVerticle(new GatewayVerticle(cfg)).toCompletionStage()
+          .handle((ok, err) -> err).toCompletableFuture().get();
+      // THEN deployment fails and the Unix listener it had opened is closed again
+      assertThat(failure).isNotNull();
+      assertThatThrownBy(() -> TestCrawler.unix(cfg.socketPath()).close()).isInstanceOf(java.io.IOException.class);
     }
   }
 }
