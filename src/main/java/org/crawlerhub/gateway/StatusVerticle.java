@@ -5,6 +5,8 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.config.HubConfig;
 
@@ -17,7 +19,10 @@ import org.crawlerhub.config.HubConfig;
  * that may exchange messages (authenticated: every Unix socket, TCP after its {@code hello}). In
  * ConnectionStats each crawler is counted by its last heartbeat's {@code systemStatus}:
  * {@code error} -> error, {@code discovering}/{@code processing} -> active, {@code idle} or no
- * heartbeat yet -> idle; {@code total} is their sum.
+ * heartbeat yet -> idle; {@code total} is their sum. A {@code hub.connections} request body
+ * {@code {"crawlerId": "..."}} keeps only that crawler in {@code crawlers} (the counts stay
+ * node-wide). In a cluster each node answers for its own connections; {@link #statusAddress} and
+ * {@link #connectionsAddress} reach one node in particular.
  */
 public class StatusVerticle extends VerticleBase {
   private final HubConfig cfg;
@@ -30,9 +35,24 @@ public class StatusVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     registry = ConnectionRegistry.of(vertx);
-    return Future.all(
-        vertx.eventBus().consumer(Addresses.STATUS, this::status).completion(),
-        vertx.eventBus().consumer(Addresses.CONNECTIONS, this::connections).completion());
+    List<Future<?>> registered = new ArrayList<>();
+    registered.add(vertx.eventBus().consumer(Addresses.STATUS, this::status).completion());
+    registered.add(vertx.eventBus().consumer(Addresses.CONNECTIONS, this::connections).completion());
+    if (cfg.nodeId() != null) {
+      registered.add(vertx.eventBus().consumer(statusAddress(cfg.nodeId()), this::status).completion());
+      registered.add(vertx.eventBus().consumer(connectionsAddress(cfg.nodeId()), this::connections).completion());
+    }
+    return Future.all(registered);
+  }
+
+  /** {@code hub.status.<nodeId>}: the same answer as {@code hub.status}, from that node only (cluster). */
+  public static String statusAddress(String nodeId) {
+    return Addresses.STATUS + "." + nodeId;
+  }
+
+  /** {@code hub.connections.<nodeId>}: the same answer as {@code hub.connections}, from that node only. */
+  public static String connectionsAddress(String nodeId) {
+    return Addresses.CONNECTIONS + "." + nodeId;
   }
 
   private void status(Message<Object> m) {
@@ -59,6 +79,7 @@ public class StatusVerticle extends VerticleBase {
   }
 
   private void connections(Message<Object> m) {
+    String only = m.body() instanceof JsonObject b && b.getValue("crawlerId") instanceof String id ? id : null;
     int active = 0;
     int idle = 0;
     int error = 0;
@@ -75,7 +96,9 @@ public class StatusVerticle extends VerticleBase {
       } else {
         idle++;
       }
-      crawlers.add(c.stats());
+      if (only == null || only.equals(c.crawlerId())) {
+        crawlers.add(c.stats());
+      }
     }
     m.reply(new JsonObject()
         .put("total", active + idle + error)

@@ -70,11 +70,11 @@ class GatewayLifecycleTest extends GatewayTestBase {
   @Test
   @DisplayName("A crawler silent for heartbeatTimeout is disconnected with a heartbeat_timeout event, an active one is not")
   void heartbeatTimeout() throws Exception {
-    // GIVEN a hub with a 400 ms heartbeat timeout and two crawlers
-    startHub(new JsonObject().put("heartbeatInterval", 100).put("heartbeatTimeout", 400));
+    // GIVEN a hub with a 1 s heartbeat timeout and two crawlers
+    startHub(new JsonObject().put("heartbeatInterval", 100).put("heartbeatTimeout", 1000));
     try (TestCrawler silent = helloUnix("silent"); TestCrawler chatty = helloUnix("chatty")) {
       // WHEN one stays silent while the other keeps sending heartbeats
-      long until = System.currentTimeMillis() + 1200;
+      long until = System.currentTimeMillis() + 2500;
       while (System.currentTimeMillis() < until) {
         chatty.send(TestCrawler.heartbeat("processing", 1));
         chatty.silentFor(Duration.ofMillis(100));
@@ -302,6 +302,12 @@ class GatewayLifecycleTest extends GatewayTestBase {
       assertThat(busyStats.getLong("bytesIn")).isPositive();
       assertThat(busyStats.getLong("bytesOut")).isPositive();
       assertThat(busyStats.getLong("errors")).isZero();
+
+      // AND a request can be narrowed to one crawler, or sent to this node in particular
+      JsonObject onlyBusy = request(Addresses.CONNECTIONS, new JsonObject().put("crawlerId", "busy"));
+      assertThat(onlyBusy.getJsonArray("crawlers")).hasSize(1);
+      assertThat(request(StatusVerticle.statusAddress("node-a"), new JsonObject()).getInteger("connections"))
+          .isEqualTo(2);
 
       // WHEN one crawler disconnects
       idle.close();
