@@ -430,7 +430,8 @@ final class CrawlerConnection {
     maybeResume();
   }
 
-  private void deliverReply(MessageType type, Object body) {
+  /** Writes the router's frames; true when one of them is an error that closes the connection. */
+  private boolean deliverReply(MessageType type, Object body) {
     Object frames = body instanceof JsonObject o ? o.getValue("frames") : null;
     String outcome = GatewayMeters.OUTCOME_ACCEPTED;
     boolean close = false;
@@ -454,10 +455,10 @@ final class CrawlerConnection {
     }
     gateway.meters().messageIn(type, outcome);
     if (close) {
-      closeReason = "error";
+      closeReason = outcome.toLowerCase(java.util.Locale.ROOT);
       state = State.CLOSING;
-      socket.close();
     }
+    return close;
   }
 
   @SuppressWarnings("unchecked")
@@ -559,10 +560,9 @@ final class CrawlerConnection {
       }
       if (failure != null) {
         conn.deliverFailure(type, jobId, failure);
-      } else {
-        conn.deliverReply(type, result);
+        return false;
       }
-      return false;
+      return conn.deliverReply(type, result);
     }
   }
 
