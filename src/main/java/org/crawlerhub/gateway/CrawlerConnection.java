@@ -77,6 +77,8 @@ final class CrawlerConnection {
   private boolean socketPaused;
   private boolean pausedForInFlight;
   private boolean pausedForWrites;
+  private boolean handlingInput;
+  private boolean resumeScheduled;
 
   CrawlerConnection(GatewayVerticle gateway, NetSocket socket, Transport transport, String connectionId) {
     this.gateway = gateway;
@@ -104,7 +106,12 @@ final class CrawlerConnection {
     parser.handler(this::onLine);
     socket.handler(buf -> {
       bytesIn += buf.length();
-      parser.handle(buf);
+      handlingInput = true;
+      try {
+        parser.handle(buf);
+      } finally {
+        handlingInput = false;
+      }
     });
     socket.closeHandler(v -> onClosed());
     socket.exceptionHandler(this::onSocketError);
@@ -513,6 +520,17 @@ final class CrawlerConnection {
       pausedForInFlight = false;
     }
     if (socketPaused && !pausedForInFlight && !pausedForWrites && state == State.OPEN) {
+      if (handlingInput) {
+        // never resume from inside the parser: the socket could hand us the next chunk re-entrantly
+        if (!resumeScheduled) {
+          resumeScheduled = true;
+          gateway.context().runOnContext(v -> {
+            resumeScheduled = false;
+            maybeResume();
+          });
+        }
+        return;
+      }
       socketPaused = false;
       socket.resume();
     }
