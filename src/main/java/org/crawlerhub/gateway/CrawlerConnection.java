@@ -1,0 +1,811 @@
+package org.crawlerhub.gateway;
+
+import io.vertx.core.Completable;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.parsetools.RecordParser;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.Map;
+import org.crawlerhub.bus.Addresses;
+import org.crawlerhub.config.HubConfig;
+import org.crawlerhub.protocol.ErrorCode;
+import org.crawlerhub.protocol.Frames;
+import org.crawlerhub.protocol.MessageType;
+import org.crawlerhub.protocol.MessageValidator;
+import org.crawlerhub.protocol.ProtocolCodec;
+import org.crawlerhub.protocol.ProtocolException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One crawler socket: NDJSON framing, {@code hello}/authentication, forwarding to the router with
+ * replies written strictly in receive order, back-pressure, the crawler's outbound address and its
+ * statistics. Everything except the statistics getters runs on the owning gateway's event loop;
+ * the statistics are single-writer volatiles so the status verticle can read them from elsewhere.
+ */
+final class CrawlerConnection {
+  private static final Logger LOG = LoggerFactory.getLogger(CrawlerConnection.class);
+
+  enum State { OPEN, CLOSING, CLOSED }
+
+  private final GatewayVerticle gateway;
+  private final HubConfig cfg;
+  private final EventBus bus;
+  private final NetSocket socket;
+  private final Transport transport;
+  private final String connectionId;
+  private final String partitionAddress;
+  private final long connectedAt;
+  private final int maxInFlight;
+  private final int resumeAtInFlight;
+
+  // statistics: written on the event loop only, read by the status verticle
+  private volatile String crawlerId;
+  private volatile boolean authenticated;
+  private volatile String version;
+  private volatile JsonArray capabilities;
+  private volatile long lastHeartbeat;
+  private volatile String systemStatus;
+  private volatile Number activeJobs;
+  private volatile long messagesIn;
+  private volatile long messagesOut;
+  private volatile long bytesIn;
+  private volatile long bytesOut;
+  private volatile long errors;
+
+  // liveness, checked by the gateway's scanner (no timer per connection)
+  private long bytesInAtLastScan;
+  private long lastActivity;
+
+  private volatile State state = State.OPEN;
+  private String closeReason;
+  private DeliveryOptions inboundOptions;
+  private MessageConsumer<Object> outbound;
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  private boolean socketPaused;
+  private boolean pausedForInFlight;
+  private boolean pausedForWrites;
+  private boolean handlingInput;
+  private boolean resumeScheduled;
+
+  CrawlerConnection(GatewayVerticle gateway, NetSocket socket, Transport transport, String connectionId) {
+    this.gateway = gateway;
+    this.cfg = gateway.hubConfig();
+    this.bus = gateway.vertx().eventBus();
+    this.socket = socket;
+    this.transport = transport;
+    this.connectionId = connectionId;
+    this.crawlerId = connectionId;
+    this.partitionAddress = Addresses.inboundPartition(
+        Math.floorMod(connectionId.hashCode(), Math.max(1, cfg.instances().router())));
+    this.connectedAt = System.currentTimeMillis();
+    this.lastActivity = connectedAt;
+    this.maxInFlight = Math.max(1, cfg.maxInFlightPerConnection());
+    this.resumeAtInFlight = maxInFlight / 2;
+    this.inboundOptions = inboundOptions();
+  }
+
+  /** Wires the socket and, on the trusted Unix socket, makes the crawler reachable right away. */
+  void start() {
+    RecordParser parser = RecordParser.newDelimited("\n");
+    // maxRecordSize bounds a partial line buffered across reads; onLine checks complete lines.
+    parser.maxRecordSize(cfg.maxMessageSize());
+    parser.exceptionHandler(e -> tooLarge(-1));
+    parser.handler(this::onLine);
+    socket.handler(buf -> {
+      bytesIn += buf.length();
+      handlingInput = true;
+      try {
+        parser.handle(buf);
+      } finally {
+        handlingInput = false;
+      }
+    });
+    socket.closeHandler(v -> onClosed());
+    socket.exceptionHandler(this::onSocketError);
+    socket.drainHandler(v -> {
+      pausedForWrites = false;
+      maybeResume();
+    });
+    if (transport == Transport.UNIX) {
+      authenticated = true;
+      gateway.meters().connectionOpened(transport, "accepted");
+      gateway.registry().bindCrawler(connectionId, this);
+      registerOutbound(connectionId);
+    }
+    gateway.publishEvent(event("connected"));
+  }
+
+  // ---------------------------------------------------------------- inbound
+
+  private void onLine(Buffer line) {
+    if (state != State.OPEN) {
+      return;
+    }
+    int len = line.length();
+    if (len > cfg.maxMessageSize()) {
+      tooLarge(len);
+      return;
+    }
+    if (ProtocolCodec.isBlank(line)) {
+      return;
+    }
+    messagesIn++;
+    JsonObject msg;
+    try {
+      msg = ProtocolCodec.decode(line, cfg.maxMessageSize());
+    } catch (ProtocolException e) {
+      if (authenticated) {
+        reject(e, null, null);
+      } else {
+        unauthenticated("first message must be hello (" + e.getMessage() + ")");
+      }
+      return;
+    } catch (RuntimeException e) {
+      LOG.warn("decoding a line from {} failed", connectionId, e);
+      reject(new ProtocolException(ErrorCode.INTERNAL, "internal error while decoding"), null, null);
+      return;
+    }
+    MessageType type = MessageType.fromWire((String) msg.getValue("type"));
+    if (type == MessageType.HELLO) {
+      onHello(msg);
+      return;
+    }
+    if (!authenticated) {
+      unauthenticated("first message must be hello, got " + type.wire());
+      return;
+    }
+    if (type == MessageType.HEARTBEAT) {
+      noteHeartbeat(msg);
+    }
+    forward(msg, type);
+  }
+
+  private void forward(JsonObject msg, MessageType type) {
+    Pending p = new Pending(this, type, msg.getValue("jobId") instanceof String s ? s : null);
+    pending.addLast(p);
+    bus.request(partitionAddress, msg, inboundOptions).onComplete(p);
+    // Only the socket is paused, not the parser: lines already read in this chunk still go out,
+    // so the limit is soft by at most one read, and the parser's maxRecordSize check keeps
+    // measuring a single partial line (a paused parser would count buffered complete lines too).
+    if (!pausedForInFlight && pending.size() >= maxInFlight) {
+      pausedForInFlight = true;
+      pauseSocket();
+    }
+  }
+
+  /** Reads the crawler's status from a heartbeat as it passes by (the router validates it). */
+  private void noteHeartbeat(JsonObject msg) {
+    if (msg.getValue("data") instanceof JsonObject data) {
+      lastHeartbeat = System.currentTimeMillis();
+      if (data.getValue("systemStatus") instanceof String s) {
+        systemStatus = s;
+      }
+      if (data.getValue("activeJobs") instanceof Number n) {
+        activeJobs = n;
+      }
+    }
+  }
+
+  private void onHello(JsonObject msg) {
+    String problem = helloProblem(msg);
+    if (problem != null) {
+      if (authenticated) {
+        reject(new ProtocolException(ErrorCode.VALIDATION_FAILED, problem, MessageType.HELLO.wire(), null),
+            MessageType.HELLO, null);
+      } else {
+        unauthenticated("invalid hello: " + problem);
+      }
+      return;
+    }
+    JsonObject data = msg.getJsonObject("data");
+    if (!authenticated && !tokenAccepted(data.getValue("token"))) {
+      unauthenticated("hello token missing or not accepted");
+      return;
+    }
+    if (!authenticated) {
+      gateway.meters().connectionOpened(transport, "accepted");
+    }
+    authenticated = true;
+    version = data.getValue("version") instanceof String v ? v : null;
+    capabilities = data.getValue("capabilities") instanceof JsonArray a ? a : null;
+    gateway.meters().messageIn(MessageType.HELLO, GatewayMeters.OUTCOME_ACCEPTED);
+
+    String newId = data.getString("crawlerId");
+    Pending welcome = new Pending(this, MessageType.HELLO, null);
+    pending.addLast(welcome);
+    Future<Void> ready;
+    if (newId.equals(crawlerId) && outbound != null) {
+      ready = Future.succeededFuture();
+    } else {
+      String oldId = crawlerId;
+      crawlerId = newId;
+      inboundOptions = inboundOptions();
+      gateway.registry().unbindCrawler(oldId, this);
+      unregisterOutbound();
+      CrawlerConnection previous = gateway.registry().bindCrawler(newId, this);
+      Future<Void> previousGone = previous == null ? Future.succeededFuture() : previous.supersededBy(this);
+      ready = previousGone.compose(v -> state == State.CLOSED ? Future.succeededFuture() : registerOutbound(newId));
+    }
+    ready.onComplete(ar -> {
+      if (state == State.CLOSED) {
+        return;
+      }
+      if (ar.succeeded()) {
+        welcome.local(Frames.welcome(crawlerId, gateway.nodeId(), cfg.heartbeatInterval(),
+            cfg.heartbeatTimeout(), cfg.maxMessageSize(), cfg.maxJobsPerRequest()), false);
+        JsonObject ev = event("authenticated");
+        if (version != null) {
+          ev.put("version", version);
+        }
+        if (capabilities != null) {
+          ev.put("capabilities", capabilities.copy());
+        }
+        gateway.publishEvent(ev);
+        LOG.debug("crawler {} said hello on {} ({})", crawlerId, connectionId, transport.wire());
+      } else {
+        LOG.warn("could not register the outbound address of crawler {}", crawlerId, ar.cause());
+        errors++;
+        welcome.local(Frames.error(ErrorCode.INTERNAL, "could not register the crawler's address",
+            MessageType.HELLO.wire(), null), false);
+      }
+      drain();
+    });
+  }
+
+  private static String helloProblem(JsonObject msg) {
+    try {
+      MessageValidator.validateInbound(msg);
+    } catch (ProtocolException e) {
+      return e.getMessage();
+    }
+    JsonObject data = msg.getJsonObject("data");
+    Object id = data.getValue("crawlerId");
+    if (!(id instanceof String s) || s.isBlank()) {
+      return id == null ? "data.crawlerId: required string" : "data.crawlerId: must be a non-empty string";
+    }
+    if (s.length() > 256) {
+      return "data.crawlerId: at most 256 characters";
+    }
+    if (data.containsKey("version") && !(data.getValue("version") instanceof String)) {
+      return "data.version: must be a string";
+    }
+    if (data.containsKey("capabilities") && !(data.getValue("capabilities") instanceof JsonArray)) {
+      return "data.capabilities: must be an array";
+    }
+    return null;
+  }
+
+  /** Constant-time comparison against every configured token (no early exit on a match). */
+  private boolean tokenAccepted(Object token) {
+    if (!(token instanceof String s)) {
+      return false;
+    }
+    byte[] given = s.getBytes(StandardCharsets.UTF_8);
+    boolean ok = false;
+    for (String t : cfg.crawlerTokens()) {
+      ok |= MessageDigest.isEqual(given, t.getBytes(StandardCharsets.UTF_8));
+    }
+    return ok;
+  }
+
+  // ---------------------------------------------------------------- rejections
+
+  private void reject(ProtocolException e, MessageType type, String jobId) {
+    errors++;
+    JsonObject frame = Frames.errorFrom(e, type == null ? null : type.wire(), jobId);
+    gateway.meters().messageIn(type == null ? MessageType.fromWire(e.refType()) : type, e.code().name());
+    report(e.code(), e.getMessage(), frame.getJsonObject("data").getString("refType"), frame.getString("jobId"));
+    if (e.code().closesConnection()) {
+      failAndClose(frame, e.code().name().toLowerCase(), "error", e.code());
+    } else {
+      enqueueLocal(frame, false);
+    }
+  }
+
+  private void tooLarge(int len) {
+    if (state != State.OPEN) {
+      return;
+    }
+    String message = len < 0
+        ? "message exceeds maxMessageSize " + cfg.maxMessageSize() + " bytes"
+        : "message of " + len + " bytes exceeds maxMessageSize " + cfg.maxMessageSize();
+    messagesIn++;
+    reject(new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE, message), null, null);
+  }
+
+  private void unauthenticated(String message) {
+    errors++;
+    gateway.meters().messageIn(null, ErrorCode.UNAUTHENTICATED.name());
+    gateway.meters().connectionOpened(transport, "unauthenticated");
+    report(ErrorCode.UNAUTHENTICATED, message, null, null);
+    failAndClose(Frames.error(ErrorCode.UNAUTHENTICATED, message, null, null), "unauthenticated", "rejected",
+        ErrorCode.UNAUTHENTICATED);
+    LOG.info("rejected unauthenticated connection {} ({})", connectionId, message);
+  }
+
+  /** Stops reading, writes {@code frame} after every earlier reply, then closes. */
+  private void failAndClose(JsonObject frame, String reason, String eventName, ErrorCode code) {
+    if (state != State.OPEN) {
+      return;
+    }
+    state = State.CLOSING;
+    closeReason = reason;
+    pauseSocket();
+    gateway.publishEvent(event(eventName).put("code", code.name()).put("reason", reason));
+    enqueueLocal(frame, true);
+  }
+
+  /** Called by the scanner: no hello on TCP within authTimeout. */
+  void authTimedOut() {
+    if (state == State.OPEN && !authenticated) {
+      unauthenticated("no hello within " + cfg.authTimeout() + " ms");
+    }
+  }
+
+  /** Called by the scanner: no traffic for heartbeatTimeout. */
+  void heartbeatTimedOut() {
+    if (state != State.OPEN) {
+      return;
+    }
+    state = State.CLOSING;
+    closeReason = "heartbeat_timeout";
+    LOG.info("crawler {} on {} timed out (no traffic for {} ms)", crawlerId, connectionId, cfg.heartbeatTimeout());
+    gateway.publishEvent(event("heartbeat_timeout"));
+    unregisterOutbound();
+    socket.close();
+  }
+
+  /**
+   * Closes this (older) connection because {@code newer} took over its crawlerId. Runs on this
+   * connection's event loop; the returned future completes on {@code newer}'s, once this
+   * connection's outbound consumer is gone (so the address never has two consumers on a node).
+   */
+  Future<Void> supersededBy(CrawlerConnection newer) {
+    Promise<Void> done = Promise.promise();
+    gateway.context().runOnContext(v -> {
+      Future<Void> gone = closeWithError(ErrorCode.SUPERSEDED,
+          "crawler " + crawlerId + " connected again (" + newer.connectionId + ")", "superseded");
+      gone.onComplete(ar -> newer.gateway.context().runOnContext(x -> done.complete()));
+    });
+    return done.future();
+  }
+
+  /** Cross-node takeover: another node accepted a hello for the crawlerId this connection holds. */
+  void supersededRemotely(String otherNode) {
+    closeWithError(ErrorCode.SUPERSEDED, "crawler " + crawlerId + " connected again on node " + otherNode,
+        "superseded");
+  }
+
+  /** Writes an error immediately (not behind pending replies) and closes. */
+  private Future<Void> closeWithError(ErrorCode code, String message, String reason) {
+    if (state == State.CLOSED) {
+      return Future.succeededFuture();
+    }
+    errors++;
+    state = State.CLOSING;
+    closeReason = reason;
+    gateway.registry().unbindCrawler(crawlerId, this);
+    Future<Void> gone = unregisterOutbound();
+    write(Frames.error(code, message, null, null));
+    socket.close();
+    return gone;
+  }
+
+  // ---------------------------------------------------------------- ordered replies
+
+  private void enqueueLocal(JsonObject frame, boolean closeAfter) {
+    if (pending.isEmpty()) {
+      write(frame);
+      if (closeAfter) {
+        socket.close();
+      }
+      return;
+    }
+    Pending p = new Pending(this, null, null);
+    p.local(frame, closeAfter);
+    pending.addLast(p);
+  }
+
+  /** Writes every reply whose turn has come; replies wait for all earlier ones. */
+  void drain() {
+    if (state == State.CLOSED) {
+      pending.clear();
+      return;
+    }
+    Pending p;
+    while ((p = pending.peekFirst()) != null && p.done) {
+      pending.pollFirst();
+      if (p.deliver()) {
+        pending.clear();
+        socket.close();
+        return;
+      }
+    }
+    maybeResume();
+  }
+
+  /** Writes the router's frames; true when one of them is an error that closes the connection. */
+  private boolean deliverReply(MessageType type, Object body) {
+    Object frames = body instanceof JsonObject o ? o.getValue("frames") : null;
+    String outcome = GatewayMeters.OUTCOME_ACCEPTED;
+    boolean close = false;
+    if (frames instanceof JsonArray arr) {
+      for (int i = 0, n = arr.size(); i < n; i++) {
+        Object f = arr.getValue(i);
+        JsonObject frame = f instanceof JsonObject jo ? jo : f instanceof Map<?, ?> m ? new JsonObject(cast(m)) : null;
+        if (frame == null) {
+          continue;
+        }
+        if ("error".equals(frame.getValue("type")) && frame.getValue("data") instanceof JsonObject d) {
+          ErrorCode code = ErrorCode.parse(d.getString("code"));
+          if (outcome == GatewayMeters.OUTCOME_ACCEPTED) {
+            outcome = code.name();
+          }
+          errors++;
+          close |= code.closesConnection();
+        }
+        write(frame);
+      }
+    }
+    gateway.meters().messageIn(type, outcome);
+    if (close) {
+      closeReason = outcome.toLowerCase(java.util.Locale.ROOT);
+      state = State.CLOSING;
+    }
+    return close;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> cast(Map<?, ?> m) {
+    return (Map<String, Object>) m;
+  }
+
+  private void deliverFailure(MessageType type, String jobId, Throwable cause) {
+    errors++;
+    JsonObject error = Frames.errorFrom(cause, type.wire(), jobId);
+    if (type == MessageType.JOB_REQUEST) {
+      // a crawler always gets exactly one job_response per job_request
+      write(Frames.jobResponse(new JsonArray()));
+    }
+    write(error);
+    JsonObject d = error.getJsonObject("data");
+    gateway.meters().messageIn(type, d.getString("code"));
+    report(ErrorCode.parse(d.getString("code")), d.getString("message"), type.wire(), jobId);
+    if (!(cause instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE)) {
+      LOG.warn("router did not answer {} from crawler {}: {}", type.wire(), crawlerId, cause.getMessage());
+    }
+  }
+
+  private void write(JsonObject frame) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    writeBuffer(ProtocolCodec.encode(frame), MessageType.fromWire(
+        frame.getValue("type") instanceof String s ? s : null));
+  }
+
+  private void writeBuffer(Buffer b, MessageType type) {
+    messagesOut++;
+    bytesOut += b.length();
+    gateway.meters().messageOut(type);
+    socket.write(b);
+    if (!pausedForWrites && socket.writeQueueFull()) {
+      pausedForWrites = true;
+      pauseSocket();
+    }
+  }
+
+  private void pauseSocket() {
+    if (!socketPaused) {
+      socketPaused = true;
+      socket.pause();
+    }
+  }
+
+  private void maybeResume() {
+    if (pausedForInFlight && pending.size() <= resumeAtInFlight) {
+      pausedForInFlight = false;
+    }
+    if (socketPaused && !pausedForInFlight && !pausedForWrites && state == State.OPEN) {
+      if (handlingInput) {
+        // never resume from inside the parser: the socket could hand us the next chunk re-entrantly
+        if (!resumeScheduled) {
+          resumeScheduled = true;
+          gateway.context().runOnContext(v -> {
+            resumeScheduled = false;
+            maybeResume();
+          });
+        }
+        return;
+      }
+      socketPaused = false;
+      socket.resume();
+    }
+  }
+
+  /** One inbound message waiting for its reply; completed by the bus, written in FIFO order. */
+  private static final class Pending implements Completable<Message<Object>> {
+    private final CrawlerConnection conn;
+    private final MessageType type;
+    private final String jobId;
+    private Object result;
+    private Throwable failure;
+    private JsonObject localFrame;
+    private boolean closeAfter;
+    boolean done;
+
+    Pending(CrawlerConnection conn, MessageType type, String jobId) {
+      this.conn = conn;
+      this.type = type;
+      this.jobId = jobId;
+    }
+
+    void local(JsonObject frame, boolean closeAfter) {
+      this.localFrame = frame;
+      this.closeAfter = closeAfter;
+      this.done = true;
+    }
+
+    @Override
+    public void complete(Message<Object> reply, Throwable failure) {
+      if (failure != null) {
+        this.failure = failure;
+      } else {
+        this.result = reply.body();
+      }
+      done = true;
+      conn.drain();
+    }
+
+    /** Writes this entry's frames; true when the connection must close afterwards. */
+    boolean deliver() {
+      if (localFrame != null) {
+        conn.write(localFrame);
+        return closeAfter;
+      }
+      if (failure != null) {
+        conn.deliverFailure(type, jobId, failure);
+        return false;
+      }
+      return conn.deliverReply(type, result);
+    }
+  }
+
+  // ---------------------------------------------------------------- outbound
+
+  private Future<Void> registerOutbound(String id) {
+    MessageConsumer<Object> c = bus.consumer(Addresses.outbound(id), this::onOutbound);
+    outbound = c;
+    return c.completion();
+  }
+
+  private Future<Void> unregisterOutbound() {
+    MessageConsumer<Object> c = outbound;
+    outbound = null;
+    return c == null ? Future.succeededFuture() : c.unregister();
+  }
+
+  private void onOutbound(Message<Object> m) {
+    if (state != State.OPEN) {
+      m.fail(404, "NOT_CONNECTED: crawler " + crawlerId + " is not connected");
+      return;
+    }
+    if (!(m.body() instanceof JsonObject msg)) {
+      m.fail(400, "VALIDATION_FAILED: body must be a JSON object");
+      return;
+    }
+    String problem = outboundProblem(msg);
+    if (problem != null) {
+      m.fail(400, "VALIDATION_FAILED: " + problem);
+      return;
+    }
+    if (!MessageType.JOB_ASSIGNMENT.wire().equals(msg.getString("type"))) {
+      write(msg);
+      m.reply(GatewayVerticle.DELIVERED);
+      return;
+    }
+    String jobId = msg.getJsonObject("data").getString("job_id");
+    String assignedTo = crawlerId;
+    bus.request(Addresses.JOBS_ASSIGN, new JsonObject().put("jobId", jobId).put("crawlerId", assignedTo))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            Throwable t = ar.cause();
+            int code = t instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE
+                && re.failureCode() >= 400 && re.failureCode() < 500 ? re.failureCode() : 409;
+            m.fail(code, code == 409 && !String.valueOf(t.getMessage()).contains(":")
+                ? "CONFLICT: job " + jobId + " could not be assigned: " + t.getMessage() : t.getMessage());
+          } else if (state != State.OPEN) {
+            m.fail(404, "NOT_CONNECTED: crawler " + assignedTo + " disconnected");
+          } else {
+            write(msg);
+            m.reply(GatewayVerticle.DELIVERED);
+          }
+        });
+  }
+
+  /** Fills {@code timestamp} when absent and validates; returns what is wrong, or null. */
+  static String outboundProblem(JsonObject msg) {
+    if (!(msg.getValue("timestamp") instanceof String)) {
+      msg.put("timestamp", Frames.now());
+    }
+    try {
+      MessageValidator.validateOutbound(msg);
+    } catch (ProtocolException e) {
+      return e.getMessage();
+    }
+    if (MessageType.JOB_ASSIGNMENT.wire().equals(msg.getValue("type"))) {
+      Object jobId = msg.getJsonObject("data").getValue("job_id");
+      if (!(jobId instanceof String s) || s.isBlank()) {
+        return "data.job_id: required string";
+      }
+    }
+    return null;
+  }
+
+  /** Writes an already validated and encoded frame (broadcast, shutdown) if the crawler is reachable. */
+  boolean writeIfReachable(Buffer encoded, MessageType type) {
+    if (state != State.OPEN || !authenticated) {
+      return false;
+    }
+    writeBuffer(encoded.copy(), type);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  private void onSocketError(Throwable t) {
+    errors++;
+    LOG.debug("socket error on {} (crawler {}): {}", connectionId, crawlerId, t.toString());
+    gateway.publishEvent(event("error").put("reason", String.valueOf(t.getMessage())));
+  }
+
+  /** Closes from the server side (verticle stop) without a frame. */
+  void closeQuietly(String reason) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    if (closeReason == null) {
+      closeReason = reason;
+    }
+    state = State.CLOSING;
+    socket.close();
+  }
+
+  private void onClosed() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    state = State.CLOSED;
+    pending.clear();
+    gateway.registry().remove(this);
+    gateway.connectionClosed(this);
+    unregisterOutbound();
+    gateway.publishEvent(event("disconnected").put("reason", closeReason == null ? "peer_closed" : closeReason));
+    LOG.debug("connection {} (crawler {}) closed: {}", connectionId, crawlerId, closeReason);
+  }
+
+  /** Liveness bookkeeping for the scanner; returns true when the connection is idle past timeout. */
+  boolean idleSince(long now, long timeout) {
+    long seen = bytesIn;
+    if (seen != bytesInAtLastScan) {
+      bytesInAtLastScan = seen;
+      lastActivity = now;
+      return false;
+    }
+    return now - lastActivity >= timeout;
+  }
+
+  private void report(ErrorCode code, String message, String refType, String jobId) {
+    JsonObject r = new JsonObject()
+        .put("code", code.name())
+        .put("category", code.category().wire())
+        .put("severity", code.severity().wire())
+        .put("message", message)
+        .put("source", "gateway")
+        .put("crawlerId", crawlerId)
+        .put("connectionId", connectionId)
+        .put("nodeId", gateway.nodeId())
+        .put("at", Frames.now());
+    if (refType != null) {
+      r.put("refType", refType);
+    }
+    if (jobId != null) {
+      r.put("jobId", jobId);
+    }
+    bus.send(Addresses.ERRORS_REPORT, r);
+  }
+
+  JsonObject event(String name) {
+    return new JsonObject()
+        .put("event", name)
+        .put("connectionId", connectionId)
+        .put("crawlerId", crawlerId)
+        .put("nodeId", gateway.nodeId())
+        .put("transport", transport.wire())
+        .put("at", Frames.now());
+  }
+
+  private DeliveryOptions inboundOptions() {
+    return new DeliveryOptions()
+        .setLocalOnly(true)
+        .setSendTimeout(gateway.inboundTimeout())
+        .setCodecName(LocalJsonCodec.NAME)
+        .addHeader(Addresses.Headers.CONNECTION_ID, connectionId)
+        .addHeader(Addresses.Headers.CRAWLER_ID, crawlerId)
+        .addHeader(Addresses.Headers.NODE_ID, gateway.nodeId())
+        .addHeader(Addresses.Headers.TRANSPORT, transport.wire());
+  }
+
+  // ---------------------------------------------------------------- read-only view (any thread)
+
+  String connectionId() {
+    return connectionId;
+  }
+
+  String crawlerId() {
+    return crawlerId;
+  }
+
+  Transport transport() {
+    return transport;
+  }
+
+  GatewayVerticle gateway() {
+    return gateway;
+  }
+
+  long connectedAt() {
+    return connectedAt;
+  }
+
+  boolean authenticated() {
+    return authenticated;
+  }
+
+  boolean isOpen() {
+    return state == State.OPEN;
+  }
+
+  /** The ConnectionStats entry of this crawler (SPEC §4). */
+  JsonObject stats() {
+    JsonObject o = new JsonObject()
+        .put("crawlerId", crawlerId)
+        .put("connectionId", connectionId)
+        .put("transport", transport.wire())
+        .put("connectedAt", java.time.Instant.ofEpochMilli(connectedAt).toString())
+        .put("lastHeartbeat", lastHeartbeat == 0 ? null : java.time.Instant.ofEpochMilli(lastHeartbeat).toString())
+        .put("systemStatus", systemStatus)
+        .put("activeJobs", activeJobs == null ? 0 : activeJobs)
+        .put("messagesIn", messagesIn)
+        .put("messagesOut", messagesOut)
+        .put("bytesIn", bytesIn)
+        .put("bytesOut", bytesOut)
+        .put("errors", errors)
+        .put("authenticated", authenticated);
+    if (version != null) {
+      o.put("version", version);
+    }
+    if (capabilities != null) {
+      o.put("capabilities", capabilities.copy());
+    }
+    return o;
+  }
+
+  String systemStatus() {
+    return systemStatus;
+  }
+
+}
