@@ -385,21 +385,18 @@ public class HttpVerticle extends VerticleBase {
     }));
   }
 
-  /** A hub->crawler envelope from the body: timestamp filled in, then the protocol's own checks. */
+  /** A hub->crawler envelope from the body: timestamp and defaults filled in, then the protocol's own checks. */
   private JsonObject outboundMessage(RoutingContext ctx) {
     if (!(bodyValue(ctx) instanceof JsonObject msg)) {
       throw ApiException.badRequest("body: a hub->crawler message object {type, data, jobId?} is required");
     }
-    if (msg.getValue("timestamp") == null) {
-      msg.put("timestamp", Instant.now().toString());
-    } else if (!(msg.getValue("timestamp") instanceof String)) {
+    if (msg.getValue("timestamp") != null && !(msg.getValue("timestamp") instanceof String)) {
       throw ApiException.badRequest("timestamp: must be an ISO-8601 string");
     }
     if (msg.containsKey("jobId") && !(msg.getValue("jobId") instanceof String)) {
       throw ApiException.badRequest("jobId: must be a string");
     }
-    MessageValidator.validateOutbound(msg);
-    return msg;
+    return MessageValidator.prepareOutbound(msg);
   }
 
   // ------------------------------------------------------------------------------------------

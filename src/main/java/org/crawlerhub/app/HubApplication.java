@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.crawlerhub.cluster.ClusterSupport;
+import org.crawlerhub.config.ConfigLoader;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.persistence.Database;
 import org.slf4j.Logger;
@@ -46,12 +47,19 @@ public final class HubApplication {
     return config;
   }
 
-  /** Loads configuration (explicit JSON above files and profile, below env and system properties) and starts. */
+  /**
+   * Loads configuration (explicit JSON above files and profile, below env and system properties)
+   * and starts. Blocks the calling thread while the configuration is read: call it from a main or
+   * test thread, never from an event loop.
+   */
   public static Future<HubApplication> start(JsonObject explicit) {
-    Vertx bootstrap = Vertx.vertx();
-    return HubBootstrap.loadConfig(bootstrap, explicit)
-        .eventually(() -> bootstrap.close())
-        .compose(HubApplication::start);
+    HubConfig cfg;
+    try {
+      cfg = ConfigLoader.loadBlocking(explicit);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return start(cfg);
   }
 
   /** Starts a hub with an already loaded and validated configuration. */
@@ -102,6 +110,10 @@ public final class HubApplication {
             config.socketEnabled() ? config.socketPath() : "off",
             config.tcpEnabled() ? ", tcp " + config.host() + ":" + config.port() : "",
             config.http().enabled() ? ", http " + config.http().host() + ":" + config.http().port() : ""));
+  }
+
+  void track(String deploymentId) {
+    deployments.add(deploymentId);
   }
 
   Future<String> deploy(Supplier<? extends io.vertx.core.Deployable> supplier, int instances) {

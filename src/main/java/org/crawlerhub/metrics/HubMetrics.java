@@ -11,8 +11,10 @@ import io.vertx.micrometer.backends.BackendRegistries;
 public final class HubMetrics {
   private HubMetrics() {}
 
-  /** counter {type, outcome=accepted|rejected|<error code>}: crawler->hub messages. */
+  /** counter {type, outcome=accepted|<error code>}: crawler->hub messages, counted once by the gateway. */
   public static final String MESSAGES_IN = "hub.messages.in";
+  /** counter {type, outcome}: messages routed by the router (its own view, incl. bus-injected ones). */
+  public static final String ROUTER_MESSAGES = "hub.router.messages";
   /** counter {type}: hub->crawler frames written. */
   public static final String MESSAGES_OUT = "hub.messages.out";
   /** gauge {transport=unix|tcp}: open crawler connections. */

@@ -8,7 +8,7 @@ import org.crawlerhub.metrics.HubMetrics;
 import org.crawlerhub.protocol.ErrorCode;
 
 /**
- * {@link HubMetrics#MESSAGES_IN} counters {type, outcome=accepted|<ERROR_CODE>}, registered once
+ * {@link HubMetrics#ROUTER_MESSAGES} counters {type, outcome=accepted|<ERROR_CODE>}, registered once
  * and cached so counting a message is an array index, not a meter lookup. One instance per router
  * verticle (event-loop confined); the type tags are bounded by the caller.
  */
@@ -39,7 +39,7 @@ final class OutcomeCounters {
     }
     Counter c = slots[slot];
     if (c == null) {
-      c = Counter.builder(HubMetrics.MESSAGES_IN)
+      c = Counter.builder(HubMetrics.ROUTER_MESSAGES)
           .description("crawler->hub messages by type and outcome")
           .tag("type", typeTag)
           .tag("outcome", slot == 0 ? ACCEPTED : CODES[slot - 1].name())

@@ -307,9 +307,9 @@ class RouterVerticleTest {
   void metricsPerOutcome() {
     // GIVEN a router and the current counts
     deployRouter(config());
-    Counter accepted = Counter.builder(HubMetrics.MESSAGES_IN).tag("type", "heartbeat")
+    Counter accepted = Counter.builder(HubMetrics.ROUTER_MESSAGES).tag("type", "heartbeat")
         .tag("outcome", "accepted").register(HubMetrics.registry());
-    Counter missing = Counter.builder(HubMetrics.MESSAGES_IN).tag("type", "job_started")
+    Counter missing = Counter.builder(HubMetrics.ROUTER_MESSAGES).tag("type", "job_started")
         .tag("outcome", "MISSING_JOB_ID").register(HubMetrics.registry());
     double acceptedBefore = accepted.count();
     double missingBefore = missing.count();
