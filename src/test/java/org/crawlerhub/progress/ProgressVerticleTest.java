@@ -236,9 +236,9 @@ class ProgressVerticleTest {
     bus.jobEvent("j3", "running", "failed", 1, "c2", new JsonObject().put("recoverable", false).put("error", "x"));
     bus.jobEvent("j3", "failed", "dead", 1, null, null);
     clock.advance(Duration.ofSeconds(1));
-    bus.progress("c1", "j1", clock.instant(), 0, 1000L);
+    reportAndWait("c1", "j1", 0, 1000);
     clock.advance(Duration.ofSeconds(1));
-    bus.progress("c1", "j1", clock.instant(), 500, 1000L);
+    reportAndWait("c1", "j1", 500, 1000);
     // THEN the aggregate (asked and published) shows them
     await().until(() -> bus.aggregate().getLong("completedJobs") == 1 && bus.aggregate().getDouble("combinedThroughput") > 0);
     JsonObject a = bus.aggregate();
