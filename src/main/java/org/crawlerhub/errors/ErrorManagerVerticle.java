@@ -63,6 +63,7 @@ public final class ErrorManagerVerticle extends VerticleBase {
   private static final int CATEGORY_BUCKETS = 60;
   private static final int DEFAULT_LIMIT = 100;
   private static final int MAX_LIMIT = 1000;
+  private static final int WARN_LINES_PER_SECOND = 20;
 
   private record Pending(long seq, ErrorRecord record) {}
 
@@ -92,6 +93,9 @@ public final class ErrorManagerVerticle extends VerticleBase {
   private long enqueuedSeq;
   private long persistedSeq;
   private long dropped;
+  private long warnSecond;
+  private int warnLines;
+  private long warnSuppressed;
   private DistributionSummary batchSize;
   private Timer batchLatency;
 
@@ -231,7 +235,7 @@ public final class ErrorManagerVerticle extends VerticleBase {
     if (r.jobId() != null) {
       byJob.computeIfAbsent(r.jobId(), k -> new SlidingWindowCounter(cfg.alerts().window(), ENTITY_BUCKETS)).add(now);
     }
-    if (r.severity().compareTo(Severity.HIGH) >= 0) {
+    if (r.severity().compareTo(Severity.HIGH) >= 0 && warnBudget(now)) {
       LOG.warn("{} {} error {}: {} (crawler {}, job {})", r.severity().wire(), r.category().wire(), r.code(),
           r.message(), r.crawlerId(), r.jobId());
     } else {
@@ -250,6 +254,25 @@ public final class ErrorManagerVerticle extends VerticleBase {
       }
     }
     enqueue(r);
+  }
+
+  /** At most {@link #WARN_LINES_PER_SECOND} warning lines a second, so a flood of errors cannot flood the log. */
+  private boolean warnBudget(long now) {
+    long second = now / 1000;
+    if (second != warnSecond) {
+      if (warnSuppressed > 0) {
+        LOG.warn("{} more high-severity errors were not logged (see hub.errors / job_errors)", warnSuppressed);
+      }
+      warnSecond = second;
+      warnLines = 0;
+      warnSuppressed = 0;
+    }
+    if (warnLines < WARN_LINES_PER_SECOND) {
+      warnLines++;
+      return true;
+    }
+    warnSuppressed++;
+    return false;
   }
 
   private Counter errorCounter(ErrorCategory c, Severity s) {
@@ -396,7 +419,7 @@ public final class ErrorManagerVerticle extends VerticleBase {
     JsonObject q = m.body() == null ? new JsonObject() : m.body();
     ErrorRepository.Filter f;
     try {
-      int limit = q.getInteger("limit", DEFAULT_LIMIT);
+      int limit = (int) number(q.getValue("limit"), DEFAULT_LIMIT);
       f = new ErrorRepository.Filter(q.getString("category"), q.getString("severity"), q.getString("crawlerId"),
           q.getString("jobId"), since(q.getValue("since")), Math.max(1, Math.min(MAX_LIMIT, limit)));
     } catch (RuntimeException e) {
@@ -481,13 +504,32 @@ public final class ErrorManagerVerticle extends VerticleBase {
     return out;
   }
 
+  /** {@code since} as an ISO-8601 instant or epoch milliseconds (number or digits, e.g. from a query string). */
   private static Instant since(Object v) {
-    if (v == null) {
+    if (v == null || (v instanceof String s && s.isBlank())) {
       return null;
     }
-    if (v instanceof Number n) {
-      return Instant.ofEpochMilli(n.longValue());
+    if (v instanceof Number || String.valueOf(v).chars().allMatch(Character::isDigit)) {
+      return Instant.ofEpochMilli(number(v, 0));
     }
-    return Instant.parse(String.valueOf(v));
+    try {
+      return Instant.parse(String.valueOf(v));
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException("since: not an ISO-8601 instant or epoch milliseconds: " + v);
+    }
+  }
+
+  private static long number(Object v, long fallback) {
+    if (v == null) {
+      return fallback;
+    }
+    if (v instanceof Number n) {
+      return n.longValue();
+    }
+    try {
+      return Long.parseLong(String.valueOf(v).trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("not a number: " + v);
+    }
   }
 }

@@ -112,11 +112,17 @@ public final class ProgressVerticle extends VerticleBase {
         .register(HubMetrics.registry());
     List<Future<?>> early = new ArrayList<>();
     early.add(bus.<JsonObject>consumer(Addresses.JOB_EVENTS, m -> onJobEvent(m.body())).completion());
-    early.add(bus.<JsonObject>consumer(Addresses.CRAWLER_EVENTS,
-        m -> crawlers.onEvent(m.body(), System.nanoTime())).completion());
+    early.add(bus.<JsonObject>consumer(Addresses.CRAWLER_EVENTS, m -> {
+      if (m.body() != null) {
+        crawlers.onEvent(m.body(), System.nanoTime());
+      }
+    }).completion());
     early.add(bus.<JsonObject>consumer(Addresses.message("heartbeat"), this::onHeartbeat).completion());
-    early.add(bus.<JsonObject>consumer(Addresses.PROGRESS_PARTIAL,
-        m -> merger.accept(m.body(), System.nanoTime())).completion());
+    early.add(bus.<JsonObject>consumer(Addresses.PROGRESS_PARTIAL, m -> {
+      if (m.body() != null) {
+        merger.accept(m.body(), System.nanoTime());
+      }
+    }).completion());
     early.add(bus.<JsonObject>consumer(Addresses.PROGRESS_GET, this::onGet).completion());
     early.add(bus.<JsonObject>localConsumer(partitionAddress(partition), this::onPartitionGet).completion());
     return Future.all(early)
@@ -206,6 +212,9 @@ public final class ProgressVerticle extends VerticleBase {
   }
 
   private void onHeartbeat(Message<JsonObject> m) {
+    if (m.body() == null) {
+      return;
+    }
     MultiMap h = m.headers();
     crawlers.onHeartbeat(m.body(), h.get(Addresses.Headers.CONNECTION_ID), h.get(Addresses.Headers.CRAWLER_ID),
         h.get(Addresses.Headers.NODE_ID), System.nanoTime());

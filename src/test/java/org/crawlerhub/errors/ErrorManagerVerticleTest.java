@@ -1,6 +1,7 @@
 package org.crawlerhub.errors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.Counter;
@@ -8,6 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -273,6 +275,25 @@ class ErrorManagerVerticleTest {
     assertThat(db.getString("source")).isEqualTo("persistence");
     assertThat(db.getBoolean("retryable")).isTrue();
     assertThat(query(new JsonObject().put("since", t.plusSeconds(4).toString())).getJsonArray("errors")).hasSize(3);
+  }
+
+  @Test
+  @DisplayName("query parameters may come as strings, and a malformed one is answered 400")
+  void queryParameters() {
+    // GIVEN two errors
+    deploy(new JsonObject());
+    report(new JsonObject().put("category", "network").put("message", "one").put("at", Instant.now().minusSeconds(5).toString()));
+    report(new JsonObject().put("category", "network").put("message", "two"));
+    // WHEN limit and since come as strings (as from an HTTP query) THEN they are honoured
+    assertThat(query(new JsonObject().put("limit", "1")).getJsonArray("errors")).hasSize(1);
+    String since = String.valueOf(Instant.now().minusSeconds(2).toEpochMilli());
+    assertThat(query(new JsonObject().put("since", since)).getJsonArray("errors")).hasSize(1);
+    // WHEN since is not a time THEN the query fails with 400 VALIDATION_FAILED
+    assertThatThrownBy(() -> query(new JsonObject().put("since", "last tuesday")))
+        .isInstanceOfSatisfying(ReplyException.class, e -> {
+          assertThat(e.failureCode()).isEqualTo(400);
+          assertThat(e.getMessage()).startsWith("VALIDATION_FAILED");
+        });
   }
 
   @Test
