@@ -93,6 +93,8 @@ public final class ErrorManagerVerticle extends VerticleBase {
   private long enqueuedSeq;
   private long persistedSeq;
   private long dropped;
+  private int failures;
+  private long retryNotBeforeNanos;
   private long warnSecond;
   private int warnLines;
   private long warnSuppressed;
@@ -365,7 +367,8 @@ public final class ErrorManagerVerticle extends VerticleBase {
   }
 
   private void drain() {
-    if (repo == null || flushing || buffer.isEmpty()) {
+    if (repo == null || flushing || buffer.isEmpty()
+        || (waiters.isEmpty() && System.nanoTime() < retryNotBeforeNanos)) {
       return;
     }
     flushing = true;
@@ -379,6 +382,11 @@ public final class ErrorManagerVerticle extends VerticleBase {
     repo.insert(records).onComplete(ar -> {
       flushing = false;
       if (ar.succeeded()) {
+        if (failures > 0) {
+          LOG.info("Persisting error records again after {} failed attempts", failures);
+          failures = 0;
+          retryNotBeforeNanos = 0;
+        }
         persistedSeq = batch.get(batch.size() - 1).seq();
         batchSize.record(batch.size());
         batchLatency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
@@ -396,7 +404,13 @@ public final class ErrorManagerVerticle extends VerticleBase {
         for (int i = batch.size() - 1; i >= 0; i--) {
           buffer.addFirst(batch.get(i));
         }
-        LOG.warn("Could not persist {} error records, will retry: {}", batch.size(), ar.cause().toString());
+        failures++;
+        long backoffMs = Math.min(5_000, FLUSH_INTERVAL_MS << Math.min(failures, 5));
+        retryNotBeforeNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
+        if (failures == 1 || failures % 20 == 0) {
+          LOG.warn("Could not persist {} error records ({} attempts so far), retrying every {} ms: {}",
+              buffer.size(), failures, backoffMs, ar.cause().toString());
+        }
         List<Waiter> failed = new ArrayList<>(waiters);
         waiters.clear();
         failed.forEach(w -> w.promise().fail(ar.cause()));

@@ -278,6 +278,27 @@ class ErrorManagerVerticleTest {
   }
 
   @Test
+  @DisplayName("with PostgreSQL unreachable errors are still classified and published, and queries answer 503")
+  void databaseDown() throws Exception {
+    // GIVEN a database URL nobody listens on
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    HubConfig cfg = HubConfig.fromJson(config(new JsonObject()).toJson()
+        .put("database", new JsonObject().put("url", "postgresql://postgres@127.0.0.1:" + port + "/nowhere")));
+    sync(vertx.deployVerticle(new ErrorManagerVerticle(cfg, clock)));
+    // WHEN an error is reported
+    JsonObject ack = report(new JsonObject().put("code", "INVALID_JSON").put("message", "line 1: unexpected token"));
+    // THEN it is classified and published anyway
+    assertThat(ack.getString("category")).isEqualTo("message_parsing");
+    recordFor("INVALID_JSON");
+    // AND a query says the log is unavailable rather than hanging
+    assertThatThrownBy(() -> query(new JsonObject()))
+        .isInstanceOfSatisfying(ReplyException.class, e -> assertThat(e.failureCode()).isEqualTo(503));
+  }
+
+  @Test
   @DisplayName("query parameters may come as strings, and a malformed one is answered 400")
   void queryParameters() {
     // GIVEN two errors
