@@ -1,10 +1,12 @@
 package org.crawlerhub.progress;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -12,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.testing.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
@@ -140,6 +143,23 @@ class PartitionedProgressTest {
     // AND so does the per-crawler view
     await().untilAsserted(() -> assertThat(quadBus.get(new JsonObject().put("crawlers", true)))
         .isEqualTo(singleBus.get(new JsonObject().put("crawlers", true))));
+  }
+
+  @Test
+  @DisplayName("each partition publishes its partial summary, and an unknown job is a 404 from whichever instance is asked")
+  void partialsAndNotFound() {
+    // GIVEN a listener on the partial summaries
+    List<JsonObject> partials = quadBus.collect(Addresses.PROGRESS_PARTIAL);
+    // THEN all four partitions of node-4 are heard from, with their counts
+    await().until(() -> partials.stream().filter(p -> "node-4".equals(p.getString("nodeId")))
+        .map(p -> p.getInteger("partition")).distinct().count() == 4);
+    assertThat(partials.get(0).getJsonObject("counts")).isNotNull();
+    assertThat(partials.get(0).getInteger("partitions")).isEqualTo(4);
+    // AND asking any instance for an unknown job (forwarded to its owner) fails with 404
+    for (int i = 0; i < 8; i++) {
+      assertThatThrownBy(() -> quadBus.job("no-such-job"))
+          .isInstanceOfSatisfying(ReplyException.class, e -> assertThat(e.failureCode()).isEqualTo(404));
+    }
   }
 
   @Test
