@@ -1,0 +1,153 @@
+package org.crawlerhub.progress;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Crawlers as seen from {@code hub.crawler.events} and heartbeats: live connections (for
+ * {@code connectedCrawlers}) and each crawler's last reported status. Every progress instance on
+ * every node sees the same published events, so each keeps its own copy. Connections whose
+ * disconnect was never announced (a node died) expire after {@code staleAfterNanos} of silence.
+ */
+final class CrawlerDirectory {
+  private static final class Connection {
+    String crawlerId;
+    long lastSeenNanos;
+  }
+
+  private static final class Crawler {
+    String systemStatus;
+    long reportedActiveJobs = -1;
+    long totalProcessed = -1;
+    String lastHeartbeat;
+    String nodeId;
+    long lastSeenNanos;
+  }
+
+  private final Map<String, Connection> connections = new HashMap<>();
+  private final Map<String, Crawler> crawlers = new HashMap<>();
+  private final long staleAfterNanos;
+  private final long forgetAfterNanos;
+
+  CrawlerDirectory(long staleAfterNanos, long forgetAfterNanos) {
+    this.staleAfterNanos = staleAfterNanos;
+    this.forgetAfterNanos = forgetAfterNanos;
+  }
+
+  void onEvent(JsonObject ev, long nowNanos) {
+    String event = ev.getString("event");
+    String connectionId = ev.getString("connectionId");
+    String crawlerId = ev.getString("crawlerId", connectionId);
+    if (event == null || connectionId == null) {
+      return;
+    }
+    switch (event) {
+      case "connected", "authenticated", "heartbeat" -> {
+        touch(connectionId, crawlerId, nowNanos);
+        crawler(crawlerId, nowNanos).nodeId = ev.getString("nodeId");
+      }
+      case "disconnected", "heartbeat_timeout", "rejected" -> connections.remove(connectionId);
+      default -> { }
+    }
+  }
+
+  void onHeartbeat(JsonObject envelope, String connectionId, String crawlerId, String nodeId, long nowNanos) {
+    String id = crawlerId != null ? crawlerId : connectionId;
+    if (id == null) {
+      return;
+    }
+    if (connectionId != null) {
+      touch(connectionId, id, nowNanos);
+    }
+    Crawler c = crawler(id, nowNanos);
+    JsonObject data = envelope.getJsonObject("data", new JsonObject());
+    c.systemStatus = data.getString("systemStatus", c.systemStatus);
+    if (data.getValue("activeJobs") instanceof Number n) {
+      c.reportedActiveJobs = n.longValue();
+    }
+    if (data.getValue("totalProcessed") instanceof Number n) {
+      c.totalProcessed = n.longValue();
+    }
+    c.lastHeartbeat = envelope.getString("timestamp");
+    if (nodeId != null) {
+      c.nodeId = nodeId;
+    }
+  }
+
+  /** Any accepted message from a connection proves it alive. */
+  void touch(String connectionId, String crawlerId, long nowNanos) {
+    if (connectionId == null) {
+      return;
+    }
+    Connection c = connections.get(connectionId);
+    if (c == null) {
+      c = new Connection();
+      connections.put(connectionId, c);
+    }
+    c.crawlerId = crawlerId != null ? crawlerId : connectionId;
+    c.lastSeenNanos = nowNanos;
+  }
+
+  void expire(long nowNanos) {
+    connections.values().removeIf(c -> nowNanos - c.lastSeenNanos > staleAfterNanos);
+    Set<String> live = liveCrawlers();
+    for (Iterator<Map.Entry<String, Crawler>> it = crawlers.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<String, Crawler> e = it.next();
+      if (!live.contains(e.getKey()) && nowNanos - e.getValue().lastSeenNanos > forgetAfterNanos) {
+        it.remove();
+      }
+    }
+  }
+
+  int connectedCrawlers() {
+    return liveCrawlers().size();
+  }
+
+  /**
+   * Per-crawler view: status from heartbeats, plus {@code jobs} {crawlerId: {activeJobs, rate,
+   * processed}} merged from the partitions' partial summaries.
+   */
+  JsonArray toJson(JsonObject jobs) {
+    Set<String> ids = new TreeSet<>(crawlers.keySet());
+    ids.addAll(liveCrawlers());
+    jobs.fieldNames().forEach(ids::add);
+    Set<String> live = liveCrawlers();
+    JsonArray out = new JsonArray();
+    for (String id : ids) {
+      Crawler c = crawlers.get(id);
+      JsonObject j = jobs.getJsonObject(id, new JsonObject());
+      long tracked = j.getLong("activeJobs", 0L);
+      JsonObject o = new JsonObject().put("crawlerId", id).put("connected", live.contains(id))
+          .put("activeJobs", c != null && c.reportedActiveJobs >= 0 ? c.reportedActiveJobs : tracked)
+          .put("trackedJobs", tracked)
+          .put("rate", j.getDouble("rate", 0.0))
+          .put("processed", j.getLong("processed", 0L));
+      if (c != null) {
+        o.put("systemStatus", c.systemStatus).put("lastHeartbeat", c.lastHeartbeat).put("nodeId", c.nodeId);
+        if (c.totalProcessed >= 0) {
+          o.put("totalProcessed", c.totalProcessed);
+        }
+      }
+      out.add(o);
+    }
+    return out;
+  }
+
+  private Set<String> liveCrawlers() {
+    Set<String> s = new HashSet<>();
+    connections.values().forEach(c -> s.add(c.crawlerId));
+    return s;
+  }
+
+  private Crawler crawler(String id, long nowNanos) {
+    Crawler c = crawlers.computeIfAbsent(id, k -> new Crawler());
+    c.lastSeenNanos = nowNanos;
+    return c;
+  }
+}

@@ -1,0 +1,554 @@
+package org.crawlerhub.progress;
+
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.crawlerhub.bus.Addresses;
+import org.crawlerhub.config.HubConfig;
+import org.crawlerhub.metrics.HubMetrics;
+import org.crawlerhub.persistence.Database;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Progress aggregator, one instance per partition: owns the jobs with
+ * {@code floorMod(jobId.hashCode(), partitions) == partition}.
+ *
+ * <ul>
+ *   <li>Consumes accepted crawler messages ({@code hub.crawler.message.job_started|job_progress|
+ *       job_completed|job_failed|heartbeat}), {@code hub.job.events} and {@code hub.crawler.events}.
+ *   <li>Publishes each changed job on {@code hub.progress.job.<jobId>} and {@code hub.progress.jobs},
+ *       at most once per {@code progressPublishInterval} per job, the last value always delivered;
+ *       milestones on {@code hub.progress.milestones}.
+ *   <li>Publishes its partial summary on {@code hub.progress.partial}; partition 0 of the node
+ *       elected by {@link AggregateMerger} publishes the merged {@code hub.progress.aggregate}.
+ *   <li>Answers {@code hub.progress.get}, forwarding per-job questions to the owning partition on
+ *       {@code hub.progress.get.<partition>} (node-local).
+ * </ul>
+ * On start it rebuilds counts and open jobs from the {@code jobs} table; job events that arrive
+ * while the snapshot loads are held and applied afterwards (late duplicates are recognised).
+ */
+public final class ProgressVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(ProgressVerticle.class);
+  private static final String[] JOB_MESSAGES = {"job_started", "job_progress", "job_completed", "job_failed"};
+  private static final long AGGREGATE_KEEPALIVE_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final long SWEEP_INTERVAL_MS = 5_000;
+
+  private final HubConfig cfg;
+  private final int partition;
+  private final int partitions;
+  private final ProgressOptions opts;
+  private final Clock clock;
+  private final String nodeId;
+  private final long intervalNanos;
+
+  private final Map<String, JobProgressState> jobs = new HashMap<>();
+  private final JobStatuses.Counts counts = new JobStatuses.Counts();
+  private final ArrayDeque<JobProgressState> dirty = new ArrayDeque<>();
+  private final CrawlerDirectory crawlers;
+  private final AggregateMerger merger;
+  private final List<Long> timers = new ArrayList<>();
+  /** Job events received while the start-up snapshot loads; null once applied. */
+  private List<JsonObject> heldEvents = new ArrayList<>();
+  private EventBus bus;
+  private Pool pool;
+  private Timer publishLag;
+  private JsonObject lastAggregate;
+  private long lastAggregateNanos;
+
+  public ProgressVerticle(HubConfig cfg, int partition, int partitions) {
+    this(cfg, partition, partitions, ProgressOptions.defaults());
+  }
+
+  public ProgressVerticle(HubConfig cfg, int partition, int partitions, ProgressOptions opts) {
+    if (partitions < 1 || partition < 0 || partition >= partitions) {
+      throw new IllegalArgumentException("partition " + partition + " of " + partitions);
+    }
+    this.cfg = cfg;
+    this.partition = partition;
+    this.partitions = partitions;
+    this.opts = opts;
+    this.clock = opts.clock();
+    this.nodeId = cfg.nodeId() == null ? "local" : cfg.nodeId();
+    this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, cfg.progressPublishInterval()));
+    this.crawlers = new CrawlerDirectory(TimeUnit.MILLISECONDS.toNanos(2 * cfg.heartbeatTimeout()),
+        TimeUnit.MILLISECONDS.toNanos(opts.terminalRetentionMs()));
+    this.merger = new AggregateMerger(TimeUnit.MILLISECONDS.toNanos(opts.partitionTtlMs()));
+  }
+
+  /** Node-local address of one partition's per-job queries. */
+  public static String partitionAddress(int partition) {
+    return Addresses.PROGRESS_GET + "." + partition;
+  }
+
+  /** The partition owning a job. */
+  public static int partitionOf(String jobId, int partitions) {
+    return Math.floorMod(jobId.hashCode(), partitions);
+  }
+
+  @Override
+  public Future<?> start() {
+    bus = vertx.eventBus();
+    publishLag = Timer.builder(HubMetrics.PROGRESS_PUBLISH_LAG)
+        .description("Router acceptance of job progress to its hub.progress.job publish")
+        .register(HubMetrics.registry());
+    List<Future<?>> early = new ArrayList<>();
+    early.add(bus.<JsonObject>consumer(Addresses.JOB_EVENTS, m -> onJobEvent(m.body())).completion());
+    early.add(bus.<JsonObject>consumer(Addresses.CRAWLER_EVENTS, m -> {
+      if (m.body() != null) {
+        crawlers.onEvent(m.body(), System.nanoTime());
+      }
+    }).completion());
+    early.add(bus.<JsonObject>consumer(Addresses.message("heartbeat"), this::onHeartbeat).completion());
+    early.add(bus.<JsonObject>consumer(Addresses.PROGRESS_PARTIAL, m -> {
+      if (m.body() != null) {
+        merger.accept(m.body(), System.nanoTime());
+      }
+    }).completion());
+    early.add(bus.<JsonObject>consumer(Addresses.PROGRESS_GET, this::onGet).completion());
+    early.add(bus.<JsonObject>localConsumer(partitionAddress(partition), this::onPartitionGet).completion());
+    return Future.all(early)
+        .compose(v -> restore())
+        .compose(v -> {
+          List<Future<?>> regs = new ArrayList<>();
+          regs.add(consume("job_started", this::onJobStarted));
+          regs.add(consume("job_progress", this::onJobProgress));
+          regs.add(consume("job_completed", this::onJobCompleted));
+          regs.add(consume("job_failed", this::onJobFailed));
+          return Future.all(regs);
+        })
+        .onSuccess(v -> {
+          long tick = Math.max(10, Math.min(250, TimeUnit.NANOSECONDS.toMillis(intervalNanos) / 4));
+          timers.add(vertx.setPeriodic(tick, id -> flushDue()));
+          timers.add(vertx.setPeriodic(0, opts.partialIntervalMs(), id -> publishPartial()));
+          timers.add(vertx.setPeriodic(SWEEP_INTERVAL_MS, id -> sweep()));
+          LOG.info("Progress partition {}/{} started on node {} ({} jobs restored)", partition, partitions,
+              nodeId, jobs.size());
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    timers.forEach(vertx::cancelTimer);
+    timers.clear();
+    if (bus != null) {
+      bus.publish(Addresses.PROGRESS_PARTIAL, new JsonObject().put("nodeId", nodeId)
+          .put("partition", partition).put("partitions", partitions).put("stopped", true));
+    }
+    return pool == null ? Future.succeededFuture() : pool.close();
+  }
+
+  private interface JobMessageHandler {
+    void handle(JobProgressState state, JsonObject envelope, JsonObject data, String crawlerId, long nowMs);
+  }
+
+  private Future<Void> consume(String type, JobMessageHandler handler) {
+    return bus.<JsonObject>consumer(Addresses.message(type), m -> {
+      JsonObject env = m.body();
+      String jobId = env == null ? null : env.getString("jobId");
+      if (jobId == null || partitionOf(jobId, partitions) != partition) {
+        return;
+      }
+      Object data = env.getValue("data");
+      if (!(data instanceof JsonObject d)) {
+        return;
+      }
+      MultiMap h = m.headers();
+      String crawlerId = h.get(Addresses.Headers.CRAWLER_ID);
+      long nanos = System.nanoTime();
+      crawlers.touch(h.get(Addresses.Headers.CONNECTION_ID), crawlerId, nanos);
+      JobProgressState s = jobs.get(jobId);
+      if (s == null) {
+        s = new JobProgressState(jobId, opts.rateWindowMs());
+        jobs.put(jobId, s);
+      }
+      handler.handle(s, env, d, crawlerId, clock.millis());
+    }).completion();
+  }
+
+  // ---------------------------------------------------------------- crawler messages
+
+  private void onJobProgress(JobProgressState s, JsonObject env, JsonObject data, String crawlerId, long nowMs) {
+    long ts = IsoInstants.toEpochMillis(env.getString("timestamp"));
+    int milestones = s.onProgress(data, ts, crawlerId, nowMs);
+    if (milestones == JobProgressState.IGNORED) {
+      return;
+    }
+    publishMilestones(s, milestones, nowMs);
+    changed(s);
+  }
+
+  private void onJobStarted(JobProgressState s, JsonObject env, JsonObject data, String crawlerId, long nowMs) {
+    s.onStarted(data, crawlerId, nowMs);
+    changed(s);
+  }
+
+  private void onJobCompleted(JobProgressState s, JsonObject env, JsonObject data, String crawlerId, long nowMs) {
+    publishMilestones(s, s.onCompleted(data, crawlerId, nowMs), nowMs);
+    changed(s);
+  }
+
+  private void onJobFailed(JobProgressState s, JsonObject env, JsonObject data, String crawlerId, long nowMs) {
+    s.onFailed(data, crawlerId, nowMs);
+    changed(s);
+  }
+
+  private void onHeartbeat(Message<JsonObject> m) {
+    if (m.body() == null) {
+      return;
+    }
+    MultiMap h = m.headers();
+    crawlers.onHeartbeat(m.body(), h.get(Addresses.Headers.CONNECTION_ID), h.get(Addresses.Headers.CRAWLER_ID),
+        h.get(Addresses.Headers.NODE_ID), System.nanoTime());
+  }
+
+  // ---------------------------------------------------------------- lifecycle events
+
+  private void onJobEvent(JsonObject ev) {
+    if (ev == null) {
+      return;
+    }
+    if (heldEvents != null) {
+      heldEvents.add(ev);
+      return;
+    }
+    applyJobEvent(ev);
+  }
+
+  private void applyJobEvent(JsonObject ev) {
+    String jobId = ev.getString("jobId");
+    String to = ev.getString("to");
+    if (jobId == null || JobStatuses.index(to) < 0 || partitionOf(jobId, partitions) != partition) {
+      return;
+    }
+    String from = ev.getString("from");
+    Integer a = ev.getInteger("attempt");
+    JobProgressState s = jobs.get(jobId);
+    boolean created = s == null;
+    if (created) {
+      s = new JobProgressState(jobId, opts.rateWindowMs());
+      if (a != null) {
+        s.attempt = a;
+      }
+      jobs.put(jobId, s);
+    }
+    int attempt = a == null ? s.attempt : a;
+    if (s.status == null || s.status.equals(from)) {
+      counts.add(from, -1);
+    } else if (s.status.equals(to) && attempt == s.attempt) {
+      return; // already applied (start-up snapshot raced the event)
+    } else if (attempt < s.attempt
+        || (attempt == s.attempt && JobStatuses.rank(to) <= JobStatuses.rank(s.status))) {
+      return; // older than what we know
+    } else {
+      counts.add(s.status, -1); // we missed a transition: count from what we knew
+    }
+    counts.add(to, +1);
+    long now = clock.millis();
+    if ("queued".equals(to) && !created) {
+      // Back to the queue always starts a new attempt, even when an API retry resets the number.
+      s.attempt = Math.min(s.attempt, attempt - 1);
+    }
+    int milestones = s.onLifecycle(to, attempt, ev.getString("crawlerId"), ev.getJsonObject("details"), now);
+    publishMilestones(s, milestones, now);
+    if (!(created && "queued".equals(to))) {
+      changed(s);
+    }
+  }
+
+  // ---------------------------------------------------------------- publishing
+
+  private void changed(JobProgressState s) {
+    long nanos = System.nanoTime();
+    if (s.dirty) {
+      return;
+    }
+    s.firstPendingNanos = nanos;
+    if (nanos - s.lastPublishNanos >= intervalNanos) {
+      publish(s, nanos);
+      return;
+    }
+    s.dirty = true;
+    dirty.add(s);
+  }
+
+  private void flushDue() {
+    long nanos = System.nanoTime();
+    for (int i = dirty.size(); i > 0; i--) {
+      JobProgressState s = dirty.poll();
+      if (!s.dirty) {
+        continue;
+      }
+      if (nanos - s.lastPublishNanos >= intervalNanos) {
+        publish(s, nanos);
+      } else {
+        dirty.add(s);
+      }
+    }
+  }
+
+  private void publish(JobProgressState s, long nanos) {
+    JsonObject body = s.toJson(clock.millis());
+    bus.publish(Addresses.jobProgress(s.jobId), body);
+    bus.publish(Addresses.PROGRESS_JOBS, body);
+    s.dirty = false;
+    s.lastPublishNanos = nanos;
+    publishLag.record(nanos - s.firstPendingNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void publishMilestones(JobProgressState s, int mask, long nowMs) {
+    for (int i = 0; mask > 0 && i < JobProgressState.MILESTONES.length; i++) {
+      if ((mask & (1 << i)) != 0) {
+        JsonObject m = new JsonObject().put("jobId", s.jobId).put("milestone", JobProgressState.MILESTONES[i])
+            .put("attempt", s.attempt).put("completion", s.completion)
+            .put("at", Instant.ofEpochMilli(nowMs).toString());
+        if (s.crawlerId != null) {
+          m.put("crawlerId", s.crawlerId);
+        }
+        bus.publish(Addresses.PROGRESS_MILESTONES, m);
+      }
+    }
+  }
+
+  /** This partition's contribution to the fleet aggregate. */
+  private JsonObject partial(long nowMs) {
+    double activeCompletion = 0;
+    double throughput = 0;
+    long remaining = 0;
+    Map<String, JsonObject> perCrawler = new LinkedHashMap<>();
+    for (JobProgressState s : jobs.values()) {
+      if (!s.active()) {
+        continue;
+      }
+      double r = s.rate(nowMs);
+      double rate = Double.isNaN(r) ? 0 : r;
+      throughput += rate;
+      activeCompletion += s.completion;
+      long left = s.remaining();
+      if (left > 0) {
+        remaining += left;
+      }
+      if (s.crawlerId != null) {
+        JsonObject c = perCrawler.computeIfAbsent(s.crawlerId,
+            k -> new JsonObject().put("activeJobs", 0L).put("rate", 0.0).put("processed", 0L));
+        c.put("activeJobs", c.getLong("activeJobs") + 1).put("rate", c.getDouble("rate") + rate)
+            .put("processed", c.getLong("processed") + s.processed);
+      }
+    }
+    JsonObject cs = new JsonObject();
+    perCrawler.forEach(cs::put);
+    return new JsonObject().put("nodeId", nodeId).put("partition", partition).put("partitions", partitions)
+        .put("at", Instant.ofEpochMilli(nowMs).toString()).put("counts", counts.toJson())
+        .put("activeCompletion", activeCompletion).put("throughput", throughput)
+        .put("remainingItems", remaining).put("crawlers", cs);
+  }
+
+  private void publishPartial() {
+    long nanos = System.nanoTime();
+    JsonObject p = partial(clock.millis());
+    merger.accept(p, nanos);
+    bus.publish(Addresses.PROGRESS_PARTIAL, p);
+    if (partition != 0) {
+      return;
+    }
+    merger.expire(nanos);
+    if (!nodeId.equals(merger.aggregatePublisher())) {
+      return;
+    }
+    JsonObject a = aggregate(nanos);
+    if (!a.equals(lastAggregate) || nanos - lastAggregateNanos >= AGGREGATE_KEEPALIVE_NANOS) {
+      lastAggregate = a;
+      lastAggregateNanos = nanos;
+      bus.publish(Addresses.PROGRESS_AGGREGATE, a.copy().put("updatedAt", clock.instant().toString()));
+    }
+  }
+
+  private JsonObject aggregate(long nanos) {
+    merger.accept(partial(clock.millis()), nanos);
+    merger.expire(nanos);
+    return merger.aggregate(nodeId).put("connectedCrawlers", crawlers.connectedCrawlers());
+  }
+
+  private void sweep() {
+    long nanos = System.nanoTime();
+    crawlers.expire(nanos);
+    merger.expire(nanos);
+    long cutoff = clock.millis() - opts.terminalRetentionMs();
+    jobs.values().removeIf(s -> (JobStatuses.finished(s.status) || (s.status == null && s.closed))
+        && s.updatedAtMs < cutoff);
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  private void onGet(Message<JsonObject> m) {
+    JsonObject q = m.body() == null ? new JsonObject() : m.body();
+    String jobId = q.getString("jobId");
+    if (jobId != null) {
+      int owner = partitionOf(jobId, partitions);
+      if (owner == partition) {
+        replyJob(m, jobId);
+      } else {
+        relay(m, bus.request(partitionAddress(owner), new JsonObject().put("jobId", jobId)));
+      }
+    } else if (q.getValue("jobIds") instanceof JsonArray ids) {
+      jobsByIds(ids).onComplete(ar -> {
+        if (ar.succeeded()) {
+          m.reply(new JsonObject().put("jobs", ar.result()));
+        } else {
+          failFrom(m, ar.cause());
+        }
+      });
+    } else if (q.getBoolean("crawlers", false)) {
+      long nanos = System.nanoTime();
+      merger.accept(partial(clock.millis()), nanos);
+      merger.expire(nanos);
+      m.reply(new JsonObject().put("crawlers", crawlers.toJson(merger.crawlerJobs(nodeId))));
+    } else {
+      m.reply(aggregate(System.nanoTime()).put("updatedAt", clock.instant().toString()));
+    }
+  }
+
+  private void onPartitionGet(Message<JsonObject> m) {
+    JsonObject q = m.body() == null ? new JsonObject() : m.body();
+    String jobId = q.getString("jobId");
+    if (jobId != null) {
+      replyJob(m, jobId);
+      return;
+    }
+    JsonArray out = new JsonArray();
+    long now = clock.millis();
+    for (Object id : q.getJsonArray("jobIds", new JsonArray())) {
+      JobProgressState s = jobs.get(String.valueOf(id));
+      if (s != null) {
+        out.add(s.toJson(now));
+      }
+    }
+    m.reply(new JsonObject().put("jobs", out));
+  }
+
+  private void replyJob(Message<JsonObject> m, String jobId) {
+    JobProgressState s = jobs.get(jobId);
+    if (s == null) {
+      m.fail(404, "NOT_FOUND: no progress for job " + jobId);
+    } else {
+      m.reply(s.toJson(clock.millis()));
+    }
+  }
+
+  /** Progress of several jobs, asking each owning partition once; unknown jobs are left out. */
+  private Future<JsonArray> jobsByIds(JsonArray ids) {
+    Map<Integer, JsonArray> byOwner = new HashMap<>();
+    for (Object id : ids) {
+      if (id != null) {
+        byOwner.computeIfAbsent(partitionOf(String.valueOf(id), partitions), k -> new JsonArray()).add(String.valueOf(id));
+      }
+    }
+    List<Future<JsonObject>> answers = new ArrayList<>();
+    byOwner.forEach((owner, subset) -> answers.add(bus.<JsonObject>request(partitionAddress(owner),
+        new JsonObject().put("jobIds", subset)).map(Message::body)));
+    return Future.all(answers).map(v -> {
+      Map<String, JsonObject> found = new HashMap<>();
+      for (Future<JsonObject> f : answers) {
+        for (Object o : f.result().getJsonArray("jobs")) {
+          JsonObject j = (JsonObject) o;
+          found.put(j.getString("jobId"), j);
+        }
+      }
+      JsonArray out = new JsonArray();
+      for (Object id : ids) {
+        JsonObject j = found.get(String.valueOf(id));
+        if (j != null) {
+          out.add(j);
+        }
+      }
+      return out;
+    });
+  }
+
+  private static void relay(Message<JsonObject> m, Future<Message<Object>> answer) {
+    answer.onComplete(ar -> {
+      if (ar.succeeded()) {
+        m.reply(ar.result().body());
+      } else {
+        failFrom(m, ar.cause());
+      }
+    });
+  }
+
+  private static void failFrom(Message<JsonObject> m, Throwable t) {
+    if (t instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+      m.fail(re.failureCode(), re.getMessage());
+    } else {
+      m.fail(503, "UNAVAILABLE: " + t.getMessage());
+    }
+  }
+
+  // ---------------------------------------------------------------- restart
+
+  private Future<Void> restore() {
+    String url = cfg.database() == null ? null : cfg.database().url();
+    if (url == null || url.isBlank()) {
+      applyHeldEvents();
+      return Future.succeededFuture();
+    }
+    pool = Database.pool(vertx, url, 1);
+    ProgressRepository repo = new ProgressRepository(pool);
+    return loadWithRetry(repo, 1)
+        .onSuccess(this::applySnapshot)
+        .onFailure(err -> LOG.warn("Progress partition {} starts without the jobs table ({}); counts start at zero",
+            partition, err.toString()))
+        .<Void>mapEmpty()
+        .otherwiseEmpty()
+        .onComplete(v -> applyHeldEvents());
+  }
+
+  private Future<ProgressRepository.Snapshot> loadWithRetry(ProgressRepository repo, int attempt) {
+    return repo.load().recover(err -> {
+      if (attempt >= 3) {
+        return Future.failedFuture(err);
+      }
+      Promise<Void> wait = Promise.promise();
+      vertx.setTimer(500L * attempt, id -> wait.complete());
+      return wait.future().compose(v -> loadWithRetry(repo, attempt + 1));
+    });
+  }
+
+  private void applySnapshot(ProgressRepository.Snapshot snap) {
+    if (partition == 0) {
+      snap.counts().forEach(counts::add);
+    }
+    for (ProgressRepository.JobRow r : snap.rows()) {
+      if (partitionOf(r.id(), partitions) != partition) {
+        continue;
+      }
+      JobProgressState s = new JobProgressState(r.id(), opts.rateWindowMs());
+      s.restore(r.status(), r.attempt(), r.leaseOwner(), r.progress(), r.resumeState(), r.startedAtMs(),
+          r.finishedAtMs(), r.updatedAtMs());
+      jobs.put(r.id(), s);
+    }
+  }
+
+  private void applyHeldEvents() {
+    List<JsonObject> held = heldEvents;
+    heldEvents = null;
+    held.forEach(this::applyJobEvent);
+  }
+}
