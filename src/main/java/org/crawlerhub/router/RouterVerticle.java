@@ -203,8 +203,9 @@ public final class RouterVerticle extends VerticleBase {
     try {
       if (result.success()) {
         counters.accepted(typeTag(type));
-        bus.publish(messageAddress(type), msg.envelope(),
-            new DeliveryOptions().setLocalOnly(true).setHeaders(msg.headers()));
+        // Cluster-wide on purpose: every node's progress aggregator sees the whole fleet, so the
+        // aggregate is the same wherever it is asked (a single node pays nothing for this).
+        bus.publish(messageAddress(type), msg.envelope(), new DeliveryOptions().setHeaders(msg.headers()));
       } else {
         counters.rejected(typeTag(type), result.error().code());
         report(msg, result, type, jobId);
