@@ -415,8 +415,14 @@ final class SimulatedCrawler {
     JsonObject j = new JsonObject().put("id", data.getString("job_id"))
         .put("entityType", "discover_namespaces".equals(data.getString("job_type")) ? "areas" : "project")
         .put("entityId", data.getString("entity_id", data.getString("namespace_path")));
+    if (state == State.DONE) {
+      return;
+    }
     if (state.compareTo(State.STOPPING_AWAIT_CLAIM) >= 0) {
       release(j);
+      if (state == State.STOPPING_WAIT) {
+        requestJobs(0, true); // the hand-back must be covered by a barrier too
+      }
       return;
     }
     held.add(j);
@@ -454,6 +460,9 @@ final class SimulatedCrawler {
   }
 
   private void sendBarrier() {
+    // Nothing is sent after the barrier, so its answer means the server has processed everything.
+    cancelTimer(heartbeatTimer);
+    heartbeatTimer = -1;
     state = State.STOPPING_WAIT;
     requestJobs(0, true);
   }
