@@ -118,7 +118,9 @@ final class SimulatedCrawler {
       }
       send("hello", envelope("hello", null, data));
     }
-    heartbeatTimer = worker.vertx().setPeriodic(o.heartbeatMs(), t -> heartbeat());
+    // A random first delay spreads the heartbeats of crawlers that connected together.
+    long firstBeat = 1 + (long) (worker.random().nextDouble() * o.heartbeatMs());
+    heartbeatTimer = worker.vertx().setPeriodic(firstBeat, o.heartbeatMs(), t -> heartbeat());
     state = o.idleMode() ? State.IDLE : State.NEED_REQUEST;
     if (worker.stopping()) {
       stop();

@@ -98,6 +98,45 @@ class FleetSimulatorTest {
   }
 
   @Test
+  @DisplayName("Over loopback TCP the crawlers say hello with their token first and the counts match")
+  void tcpTransportWithHello(Vertx vertx) throws Exception {
+    // GIVEN the baseline also listening on a free loopback TCP port
+    int port;
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    BaselineServer tcp = new BaselineServer(new BaselineServer.Options(null, "127.0.0.1", port, 1, 1 << 20));
+    tcp.start(vertx).await(10, TimeUnit.SECONDS);
+    SimOptions o = options("--host=127.0.0.1", "--port=" + port, "--token=secret", "--crawlers=3",
+        "--jobs-per-crawler=2", "--progress-per-job=5", "--fake-jobs", "--heartbeat-ms=600000",
+        "--duration-s=30", "--progress=off");
+
+    // WHEN the fleet runs over TCP
+    SimSummary s = FleetSimulator.run(vertx, o, System.out).await(30, TimeUnit.SECONDS);
+
+    // THEN every crawler sent hello and the TCP server decoded everything
+    assertThat(s.sent("hello")).isEqualTo(3);
+    assertThat(s.sent("job_progress")).isEqualTo(3 * 2 * 5);
+    assertThat(tcp.messages()).isEqualTo(s.sent());
+    assertThat(s.errorsByCode()).isEmpty();
+    tcp.stop(vertx).await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @DisplayName("Options reject non-loopback hosts, TCP without hello and typos")
+  void optionsAreChecked() {
+    // GIVEN / WHEN / THEN
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> options("--host=10.0.0.5", "--port=7070"))
+        .hasMessageContaining("loopback");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> options("--port=7070", "--hello=false"))
+        .hasMessageContaining("hello");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> options("--socket=/tmp/x.sock", "--crawlres=5"))
+        .hasMessageContaining("--crawlres");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> options("--socket=/tmp/x.sock", "--enqueue=5",
+        "--api=http://example.com:8080")).hasMessageContaining("loopback");
+  }
+
+  @Test
   @DisplayName("Idle mode holds every connection open until the deadline")
   void idleModeHoldsConnections(Vertx vertx) throws Exception {
     // GIVEN 40 idle connections for three seconds (a cold JVM stalls its first second)
