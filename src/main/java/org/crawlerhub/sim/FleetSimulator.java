@@ -95,6 +95,9 @@ public final class FleetSimulator {
     AtomicInteger nextIndex = new AtomicInteger();
     ProgressLine progress = new ProgressLine(o, stats, out, start);
     long reporter = vertx.setPeriodic(progress.periodMs(), t -> progress.print(false));
+    AtomicInteger beforeDeadline = new AtomicInteger(-1);
+    long heldSample = vertx.setTimer(Math.max(1, o.durationS() * 1000 - 200),
+        t -> beforeDeadline.set(stats.connected.get()));
     return vertx.deployVerticle(() -> {
           SimWorker w = new SimWorker(o, stats, nextIndex.getAndIncrement(), workers, deadline);
           all.add(w);
@@ -103,6 +106,7 @@ public final class FleetSimulator {
         .compose(id -> Future.all(all.stream().map(SimWorker::finished).toList())
             .eventually(() -> {
               vertx.cancelTimer(reporter);
+              vertx.cancelTimer(heldSample);
               progress.print(true);
               return vertx.undeploy(id);
             }))
@@ -116,7 +120,8 @@ public final class FleetSimulator {
           return new SimSummary(o.crawlers(), o.idleMode(), System.nanoTime() - start, enqueued,
               stats.sent.sum(), stats.received.sum(), stats.bytesSent.sum(), stats.sentByType(),
               stats.receivedByType(), stats.errorsByCode(), stats.everConnected.sum(),
-              stats.peakConnected.get(), stats.jobsStarted.sum(), stats.jobsCompleted.sum(),
+              stats.peakConnected.get(), beforeDeadline.get() < 0 ? stats.connected.get() : beforeDeadline.get(),
+              stats.jobsStarted.sum(), stats.jobsCompleted.sum(),
               stats.jobsFailed.sum(), stats.jobsReleased.sum(), stats.emptyResponses.sum(), rtt, token);
         });
   }

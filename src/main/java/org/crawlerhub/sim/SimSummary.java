@@ -17,6 +17,7 @@ public record SimSummary(
     Map<String, Long> errorsByCode,
     long everConnected,
     int peakConnected,
+    int connectedBeforeDeadline,
     long jobsStarted,
     long jobsCompleted,
     long jobsFailed,
@@ -50,8 +51,9 @@ public record SimSummary(
     if (enqueued > 0) {
       b.append("jobs enqueued via API : ").append(enqueued).append('\n');
     }
-    b.append(String.format(Locale.ROOT, "connections          : %d opened, peak %d connected%n",
-        everConnected, peakConnected));
+    b.append(String.format(Locale.ROOT, "connections          : %d opened, peak %d connected%s%n",
+        everConnected, peakConnected, idleMode
+            ? ", " + connectedBeforeDeadline + " still connected 0.2 s before the deadline" : ""));
     b.append(String.format(Locale.ROOT, "messages sent        : %d (%.0f msg/s, %.1f MB)  %s%n",
         sent, sent / s, bytesSent / 1e6, sentByType));
     b.append(String.format(Locale.ROOT, "messages received    : %d (%.0f msg/s)  %s%n",

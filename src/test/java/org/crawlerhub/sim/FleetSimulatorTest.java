@@ -149,6 +149,7 @@ class FleetSimulatorTest {
     // THEN all 40 were connected at once, sent hello and heartbeats, and nothing failed
     assertThat(s.idleMode()).isTrue();
     assertThat(s.peakConnected()).isEqualTo(40);
+    assertThat(s.connectedBeforeDeadline()).isEqualTo(40);
     assertThat(baseline.connections()).isEqualTo(40);
     assertThat(s.sent("hello")).isEqualTo(40);
     assertThat(s.sent("heartbeat")).isGreaterThanOrEqualTo(40);
