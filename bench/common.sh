@@ -11,6 +11,8 @@ HUB_JAVA_OPTS=${HUB_JAVA_OPTS:--Xms1g -Xmx2g}
 HUB_JAR=${HUB_JAR:-$ROOT/target/crawler-hub.jar}
 HUB_HTTP_PORT=${HUB_HTTP_PORT:-18080}
 HUB_ADMIN_TOKEN=${HUB_ADMIN_TOKEN:-bench-admin-token}
+# The default profile is "development" (log level debug): benchmark what production runs.
+HUB_PROFILE=${HUB_PROFILE:-production}
 
 BENCH_TMP=$(mktemp -d /tmp/crawlerhub-bench.XXXXXX)
 STARTED_PIDS=()
@@ -84,7 +86,7 @@ start_hub() {
   HUB_API="http://127.0.0.1:$HUB_HTTP_PORT"
   # shellcheck disable=SC2086
   (cd "$data" && exec env -u DATABASE_URL HUB_DATA_DIR="$data" SOCKET_PATH="$HUB_SOCKET" \
-      HTTP_PORT="$HUB_HTTP_PORT" TCP_ENABLED=false HUB_ADMIN_TOKEN="$HUB_ADMIN_TOKEN" "$@" \
+      HTTP_PORT="$HUB_HTTP_PORT" TCP_ENABLED=false HUB_ADMIN_TOKEN="$HUB_ADMIN_TOKEN" HUB_PROFILE="$HUB_PROFILE" "$@" \
       java $HUB_JAVA_OPTS -jar "$HUB_JAR") >"$BENCH_TMP/hub.log" 2>&1 &
   HUB_PID=$!
   STARTED_PIDS+=("$HUB_PID")
@@ -94,7 +96,7 @@ start_hub() {
     sleep 0.2
   done
   curl -sf "$HUB_API/health" >/dev/null || { log "hub /health does not answer"; tail -50 "$BENCH_TMP/hub.log" >&2; return 1; }
-  log "hub pid $HUB_PID listening on $HUB_SOCKET, API $HUB_API (log: $BENCH_TMP/hub.log)"
+  log "hub pid $HUB_PID (profile $HUB_PROFILE) listening on $HUB_SOCKET, API $HUB_API (log: $BENCH_TMP/hub.log)"
 }
 
 machine_info() {
