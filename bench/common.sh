@@ -9,6 +9,8 @@ CLIENT_JAVA_OPTS=${CLIENT_JAVA_OPTS:--Xms512m -Xmx1g}
 BASELINE_JAVA_OPTS=${BASELINE_JAVA_OPTS:--Xms512m -Xmx1g}
 HUB_JAVA_OPTS=${HUB_JAVA_OPTS:--Xms1g -Xmx2g}
 HUB_JAR=${HUB_JAR:-$ROOT/target/crawler-hub.jar}
+# HUB_CMD replaces "java $HUB_JAVA_OPTS -jar $HUB_JAR" (e.g. to add a profiler agent); it is run
+# in the hub's temp data dir with the hub's environment.
 HUB_HTTP_PORT=${HUB_HTTP_PORT:-18080}
 HUB_ADMIN_TOKEN=${HUB_ADMIN_TOKEN:-bench-admin-token}
 # The default profile is "development" (log level debug): benchmark what production runs.
@@ -76,7 +78,7 @@ start_baseline() { # start_baseline SOCKET INSTANCES -> BASELINE_PID
 
 # start_hub [ENV=VALUE ...] -> HUB_PID, HUB_SOCKET, HUB_API. Embedded PostgreSQL in a temp data dir.
 start_hub() {
-  if [ ! -f "$HUB_JAR" ]; then
+  if [ -z "${HUB_CMD:-}" ] && [ ! -f "$HUB_JAR" ]; then
     log "no $HUB_JAR: build it with 'mvn -o -q -B package -DskipTests' (after the hub branches are merged)"
     return 1
   fi
@@ -87,7 +89,7 @@ start_hub() {
   # shellcheck disable=SC2086
   (cd "$data" && exec env -u DATABASE_URL HUB_DATA_DIR="$data" SOCKET_PATH="$HUB_SOCKET" \
       HTTP_PORT="$HUB_HTTP_PORT" TCP_ENABLED=false HUB_ADMIN_TOKEN="$HUB_ADMIN_TOKEN" HUB_PROFILE="$HUB_PROFILE" "$@" \
-      java $HUB_JAVA_OPTS -jar "$HUB_JAR") >"$BENCH_TMP/hub.log" 2>&1 &
+      ${HUB_CMD:-java $HUB_JAVA_OPTS -jar $HUB_JAR}) >"$BENCH_TMP/hub.log" 2>&1 &
   HUB_PID=$!
   STARTED_PIDS+=("$HUB_PID")
   wait_for_socket "$HUB_SOCKET" "$HUB_PID" 180 || { tail -50 "$BENCH_TMP/hub.log" >&2; return 1; }

@@ -57,6 +57,8 @@ sample() { # sample LABEL [gc]
   local label=$1
   [ "${2:-}" = gc ] && jcmd "$PID" GC.run >/dev/null 2>&1
   local now ticks cpu
+  LAST_HEAP=$(heap_used_mb)
+  LAST_CONNS=$(hub_connections)
   now=$(date +%s.%N)
   ticks=$(cpu_ticks)
   cpu=$(awk -v a="$LAST_TICKS" -v b="$ticks" -v t0="$LAST_T" -v t1="$now" -v hz="$CLK_TCK" \
@@ -64,8 +66,8 @@ sample() { # sample LABEL [gc]
   LAST_TICKS=$ticks
   LAST_T=$now
   printf "%7.1f  %-16s %8s %8s %10s %9s %8s %7s\n" \
-    "$(awk -v a="$T0" -v b="$now" 'BEGIN{print b-a}')" "$label" "$(hub_connections)" \
-    "$(ls "/proc/$PID/fd" | wc -l)" "$(heap_used_mb)" \
+    "$(awk -v a="$T0" -v b="$now" 'BEGIN{print b-a}')" "$label" "$LAST_CONNS" \
+    "$(ls "/proc/$PID/fd" | wc -l)" "$LAST_HEAP" \
     "$(awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$PID/status")" \
     "$(awk '/^Threads/ {print $2}' "/proc/$PID/status")" "$cpu"
 }
@@ -77,6 +79,8 @@ LAST_TICKS=$(cpu_ticks)
 sleep 2
 sample "idle"
 sample "idle live heap" gc
+IDLE_LIVE=$LAST_HEAP
+HELD_LIVE=
 
 # shellcheck disable=SC2086
 java $CLIENT_JAVA_OPTS -cp "$CLASSPATH_ALL" org.crawlerhub.sim.FleetSimulator --socket="$SOCKET" \
@@ -88,15 +92,18 @@ STARTED_PIDS+=("$SIM_PID")
 HALF=$(( DURATION / 2 ))
 START=$(date +%s)
 LIVE_DONE=
+held_now() { # connections the target holds: /api/status, or open fds for the baseline
+  if [ "$LAST_CONNS" = "n/a" ] || [ "$LAST_CONNS" = "?" ]; then ls "/proc/$PID/fd" | wc -l; else echo "$LAST_CONNS"; fi
+}
 while kill -0 "$SIM_PID" 2>/dev/null; do
   sleep "$SAMPLE_S"
   kill -0 "$SIM_PID" 2>/dev/null || break
-  if [ -z "$LIVE_DONE" ] && [ $(( $(date +%s) - START )) -ge "$HALF" ]; then
-    sample "held"
+  sample "held"
+  # One full-GC sample once everything is connected and half the hold time has passed.
+  if [ -z "$LIVE_DONE" ] && [ $(( $(date +%s) - START )) -ge "$HALF" ] && [ "$(held_now)" -ge "$IDLE" ]; then
     sample "held live heap" gc
     LIVE_DONE=1
-  else
-    sample "held"
+    if [ "$(held_now)" -ge "$IDLE" ]; then HELD_LIVE=$LAST_HEAP; fi
   fi
 done
 wait "$SIM_PID" || log "simulator exited with status $?"
@@ -106,3 +113,7 @@ sample "after live heap" gc
 echo
 echo "--- simulator (last lines of $BENCH_TMP/sim.log) ---"
 tail -8 "$BENCH_TMP/sim.log"
+if [ -n "$HELD_LIVE" ]; then
+  awk -v a="$IDLE_LIVE" -v b="$HELD_LIVE" -v n="$IDLE" 'BEGIN {
+    printf "live heap per connection ~ %.1f KB ((held live %.1f MB - idle live %.1f MB) / %d)\n", (b - a) * 1024 / n, b, a, n }'
+fi

@@ -32,6 +32,7 @@ final class FakeHub {
   private final Map<String, Set<String>> heldByConnection = new HashMap<>();
   private final Map<String, Long> receivedByType = new HashMap<>();
   final AtomicLong messages = new AtomicLong();
+  private final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
   private NetServer net;
   private HttpServer http;
   private int connectionSeq;
@@ -48,10 +49,37 @@ final class FakeHub {
     return queue.size();
   }
 
+  /**
+   * Runs the fake as a process configured like the hub (SOCKET_PATH, HTTP_PORT, HUB_ADMIN_TOKEN),
+   * to smoke-test the bench scripts' hub path before the real hub exists.
+   */
+  public static void main(String[] args) {
+    FakeHub hub = new FakeHub(System.getenv().getOrDefault("HUB_ADMIN_TOKEN", "admin"));
+    hub.start(Vertx.vertx(), System.getenv("SOCKET_PATH"),
+        Integer.parseInt(System.getenv().getOrDefault("HTTP_PORT", "8080")))
+        .onSuccess(p -> System.out.println("fake hub listening, HTTP port " + p))
+        .onFailure(e -> {
+          e.printStackTrace();
+          System.exit(1);
+        });
+  }
+
   /** Listens on {@code socketPath} and an ephemeral HTTP port; answers the HTTP port. */
   Future<Integer> start(Vertx vertx, String socketPath) {
+    return start(vertx, socketPath, 0);
+  }
+
+  Future<Integer> start(Vertx vertx, String socketPath, int httpPort) {
     net = vertx.createNetServer().connectHandler(this::serve);
     http = vertx.createHttpServer().requestHandler(req -> {
+      if (req.path().equals("/health")) {
+        req.response().end(new JsonObject().put("status", "UP").encode());
+        return;
+      }
+      if (req.path().equals("/api/status")) {
+        req.response().end(new JsonObject().put("running", true).put("connections", connections.get()).encode());
+        return;
+      }
       if (!req.path().equals("/api/jobs") || !"POST".equals(req.method().name())) {
         req.response().setStatusCode(404).end();
         return;
@@ -79,7 +107,7 @@ final class FakeHub {
       });
     });
     return net.listen(SocketAddress.domainSocketAddress(socketPath))
-        .compose(s -> http.listen(0, "127.0.0.1"))
+        .compose(s -> http.listen(httpPort, "127.0.0.1"))
         .map(HttpServer::actualPort);
   }
 
@@ -97,6 +125,8 @@ final class FakeHub {
 
   private void serve(NetSocket socket) {
     String connection = "conn-" + (++connectionSeq);
+    connections.incrementAndGet();
+    socket.closeHandler(v -> connections.decrementAndGet());
     Set<String> held = new HashSet<>();
     RecordParser.newDelimited("\n", socket).handler(line -> {
       JsonObject msg = new JsonObject(line);
