@@ -51,6 +51,10 @@ public final class FleetSimulator {
       SimSummary summary = run(vertx, o, System.out)
           .await(o.durationS() + o.drainTimeoutS() + 600, TimeUnit.SECONDS);
       System.out.println(summary.format());
+      if (summary.everConnected() == 0) {
+        System.err.println("simulator: no connection could be opened");
+        status = 1;
+      }
     } catch (Exception e) {
       System.err.println("simulator failed: " + e.getMessage());
       status = 1;
