@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * One client event loop's connections of a benchmark round. Phases, each driven by the
@@ -61,7 +62,7 @@ final class BenchGroup extends VerticleBase {
     return client.close();
   }
 
-  private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {
+  private <T> Future<T> onContext(Supplier<Future<T>> action) {
     Promise<T> p = Promise.promise();
     context.runOnContext(v -> action.get().onComplete(p));
     return p.future();

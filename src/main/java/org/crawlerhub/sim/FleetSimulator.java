@@ -4,11 +4,13 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -76,8 +78,8 @@ public final class FleetSimulator {
     if (o.enqueue() > 0 && !o.idleMode()) {
       JobEnqueuer enqueuer = new JobEnqueuer(vertx, o.api(), o.adminToken());
       String tag = Long.toString(System.currentTimeMillis(), 36);
-      List<io.vertx.core.json.JsonObject> specs = new ArrayList<>();
-      java.util.Random r = new java.util.Random(o.seed());
+      List<JsonObject> specs = new ArrayList<>();
+      Random r = new Random(o.seed());
       for (int k = 0; k < o.enqueue(); k++) {
         boolean areas = r.nextDouble() < o.enqueueAreasShare();
         specs.add(JobEnqueuer.spec(areas ? "areas" : "project",

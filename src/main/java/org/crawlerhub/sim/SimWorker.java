@@ -1,8 +1,10 @@
 package org.crawlerhub.sim;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import java.util.ArrayList;
@@ -60,11 +62,11 @@ final class SimWorker extends VerticleBase {
     return client;
   }
 
-  io.vertx.core.Vertx vertx() {
+  Vertx vertx() {
     return vertx;
   }
 
-  io.vertx.core.Context context() {
+  Context context() {
     return context;
   }
 

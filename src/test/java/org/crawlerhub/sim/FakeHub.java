@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
@@ -17,6 +18,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,7 +34,7 @@ final class FakeHub {
   private final Map<String, Set<String>> heldByConnection = new HashMap<>();
   private final Map<String, Long> receivedByType = new HashMap<>();
   final AtomicLong messages = new AtomicLong();
-  private final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger connections = new AtomicInteger();
   private NetServer net;
   private HttpServer http;
   private int connectionSeq;
@@ -89,7 +91,7 @@ final class FakeHub {
         return;
       }
       req.body().onSuccess(body -> {
-        Object parsed = io.vertx.core.json.Json.decodeValue(body);
+        Object parsed = Json.decodeValue(body);
         JsonArray specs = parsed instanceof JsonArray a ? a : new JsonArray().add(parsed);
         JsonArray jobs = new JsonArray();
         synchronized (this) {
