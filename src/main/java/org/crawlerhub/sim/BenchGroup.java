@@ -11,7 +11,9 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.parsetools.RecordParser;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -138,7 +140,8 @@ final class BenchGroup extends VerticleBase {
     private final Promise<Void> ready = Promise.promise();
     private final Promise<Void> blastDone = Promise.promise();
     private final Promise<Void> closed = Promise.promise();
-    private final StringBuilder line = new StringBuilder(512);
+    private final byte[] scratch = new byte[64 * 1024];
+    private byte[][] segments;
     private NetSocket socket;
     private String jobId;
     private String timestamp;
@@ -147,7 +150,6 @@ final class BenchGroup extends VerticleBase {
     private boolean finalBarrierSent;
     private boolean closing;
     private boolean drainArmed;
-    private int padding;
 
     Conn(String crawlerId, long share) {
       this.crawlerId = crawlerId;
@@ -230,30 +232,73 @@ final class BenchGroup extends VerticleBase {
             + " got no job from job_request (queue empty, or maxConcurrentJobs reached?)"));
         return;
       }
-      timestamp = Instant.now().toString();
-      padding = Math.max(0, w.messageBytes() - progressLine(999_999).length());
+      timestamp = Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
+      buildTemplate();
       socket.write(envelope("job_started", jobId, new JsonObject().put("entityType", "issue")
           .put("entityId", crawlerId)));
       pending.add(new Pending(System.nanoTime(), Kind.SETUP_BARRIER));
       socket.write(REQUEST_ZERO_PREFIX + timestamp + REQUEST_ZERO_SUFFIX);
     }
 
-    /** One ~messageBytes job_progress line, built without a JSON tree (the client must be cheap). */
-    private StringBuilder progressLine(long n) {
-      StringBuilder b = line;
-      b.setLength(0);
-      b.append("{\"type\":\"job_progress\",\"timestamp\":\"").append(timestamp)
-          .append("\",\"jobId\":\"").append(jobId)
-          .append("\",\"data\":{\"stage\":\"fetching\",\"entityType\":\"issue\",\"processed\":").append(n)
-          .append(",\"total\":").append(share + 1)
-          .append(",\"message\":\"Fetching issues page ").append(n);
-      for (int k = 0; k < padding; k++) {
-        b.append('.');
+    /**
+     * Builds the constant parts of this connection's ~messageBytes job_progress line; only the
+     * numbers change per line, so a line is a few array copies (the client must stay cheap: it
+     * shares the cores with the server under test).
+     */
+    private void buildTemplate() {
+      segments = segments(0);
+      int unpadded = progressLine(Math.max(1, share / 2)); // a typical line of this connection
+      segments = segments(Math.max(0, w.messageBytes() - unpadded));
+    }
+
+    private byte[][] segments(int padding) {
+      return new byte[][] {
+          ascii("{\"type\":\"job_progress\",\"timestamp\":\"" + timestamp + "\",\"jobId\":\"" + jobId
+              + "\",\"data\":{\"stage\":\"fetching\",\"entityType\":\"issue\",\"processed\":"),
+          ascii(",\"total\":" + (share + 1) + ",\"message\":\"page "),
+          ascii(".".repeat(padding) + "\",\"resumeState\":{\"currentPage\":"),
+          ascii("},\"itemCounts\":{\"issues\":"),
+          ascii(",\"notes\":"),
+          ascii("}}}\n")};
+    }
+
+    private static byte[] ascii(String s) {
+      return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Writes the line for {@code n} into {@link #scratch}; answers its length. */
+    private int progressLine(long n) {
+      int pos = 0;
+      pos = put(segments[0], pos);
+      pos = putLong(n, pos);
+      pos = put(segments[1], pos);
+      pos = putLong(n, pos);
+      pos = put(segments[2], pos);
+      pos = putLong(n, pos);
+      pos = put(segments[3], pos);
+      pos = putLong(n, pos);
+      pos = put(segments[4], pos);
+      pos = putLong(3 * n, pos);
+      return put(segments[5], pos);
+    }
+
+    private int put(byte[] bytes, int pos) {
+      System.arraycopy(bytes, 0, scratch, pos, bytes.length);
+      return pos + bytes.length;
+    }
+
+    private int putLong(long v, int pos) {
+      int digits = 1;
+      for (long rest = v / 10; rest > 0; rest /= 10) {
+        digits++;
       }
-      b.append("\",\"resumeState\":{\"currentPage\":").append(n).append(",\"entityType\":\"issue\"}")
-          .append(",\"itemCounts\":{\"issues\":").append(n).append(",\"notes\":").append(3 * n)
-          .append("},\"processingRate\":42.5}}\n");
-      return b;
+      int end = pos + digits;
+      int i = end;
+      do {
+        scratch[--i] = (byte) ('0' + v % 10);
+        v /= 10;
+      } while (v > 0);
+      return end;
     }
 
     /** Appends up to {@code max} lines (and due probes) to one buffer of about batchBytes. */
@@ -262,7 +307,7 @@ final class BenchGroup extends VerticleBase {
       long wrote = 0;
       long now = System.nanoTime();
       while (wrote < max && sent < share && chunk.length() < w.batchBytes()) {
-        chunk.appendString(progressLine(++sent).toString());
+        chunk.appendBytes(scratch, 0, progressLine(++sent));
         wrote++;
         if (w.probeEvery() > 0 && ++sinceProbe >= w.probeEvery() && sent < share) {
           sinceProbe = 0;

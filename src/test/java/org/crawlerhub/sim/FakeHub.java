@@ -34,6 +34,9 @@ final class FakeHub {
   private final Map<String, Set<String>> heldByConnection = new HashMap<>();
   private final Map<String, Long> receivedByType = new HashMap<>();
   final AtomicLong messages = new AtomicLong();
+  /** Shortest and longest job_progress line seen (bytes, without the newline). */
+  final AtomicLong progressMinBytes = new AtomicLong(Long.MAX_VALUE);
+  final AtomicLong progressMaxBytes = new AtomicLong();
   private final AtomicInteger connections = new AtomicInteger();
   private NetServer net;
   private HttpServer http;
@@ -136,6 +139,10 @@ final class FakeHub {
       String jobId = msg.getString("jobId");
       JsonObject data = msg.getJsonObject("data", new JsonObject());
       messages.incrementAndGet();
+      if ("job_progress".equals(type)) {
+        progressMinBytes.accumulateAndGet(line.length(), Math::min);
+        progressMaxBytes.accumulateAndGet(line.length(), Math::max);
+      }
       synchronized (this) {
         receivedByType.merge(type, 1L, Long::sum);
       }

@@ -106,6 +106,9 @@ class HubModeTest {
     assertThat(hub.queued()).isZero();
     assertThat(hub.received("job_progress")).isEqualTo(400 + 2 * 1_200);
     assertThat(hub.received("job_completed")).isEqualTo(3 * 4);
+    // ~300-byte lines (a UUID job id; fewer digits in early lines make them a little shorter)
+    assertThat(hub.progressMinBytes.get()).isBetween(260L, 300L);
+    assertThat(hub.progressMaxBytes.get()).isBetween(290L, 310L);
     assertThat(r.lastLine()).matches("ratio=\\d+\\.\\d{3} hub_msgs_per_s=[1-9]\\d* baseline_msgs_per_s=[1-9]\\d* p99_ms=\\d+\\.\\d\\d");
     baseline.stop(vertx).await(10, TimeUnit.SECONDS);
   }
