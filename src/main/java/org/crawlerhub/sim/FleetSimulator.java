@@ -112,10 +112,13 @@ public final class FleetSimulator {
         .compose(id -> Future.all(all.stream().map(SimWorker::finished).toList())
             .eventually(() -> {
               vertx.cancelTimer(reporter);
-              vertx.cancelTimer(heldSample);
               progress.print(true);
               return vertx.undeploy(id);
             }))
+        .andThen(ar -> { // also when the deployment itself failed
+          vertx.cancelTimer(reporter);
+          vertx.cancelTimer(heldSample);
+        })
         .map(v -> {
           LatencyHistogram rtt = new LatencyHistogram();
           LatencyHistogram token = new LatencyHistogram();
@@ -158,7 +161,7 @@ public final class FleetSimulator {
       return bar ? 1000 : 5000;
     }
 
-    void print(boolean last) {
+    synchronized void print(boolean last) {
       if (off) {
         return;
       }
