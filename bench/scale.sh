@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Scale: hold N idle crawler connections (hello + a heartbeat every 5 s) against the hub and sample
+# the hub's connections, open fds, heap, RSS, threads and CPU while they are held.
+#   bench/scale.sh                              # 10,000 connections for 120 s
+#   IDLE_CONNECTIONS=2000 DURATION_S=60 bench/scale.sh
+#   TARGET=baseline bench/scale.sh              # same against the BaselineServer (no /api/status)
+# Extra arguments go to FleetSimulator. The hub gets SOCKET_MAX_CONNECTIONS=20000 (default 1000).
+# "live heap" rows follow a full GC (jcmd GC.run): it pauses the hub once per such row.
+source "$(dirname "$0")/common.sh"
+
+IDLE=${IDLE_CONNECTIONS:-10000}
+DURATION=${DURATION_S:-120}
+HEARTBEAT_MS=${HEARTBEAT_MS:-5000}
+SAMPLE_S=${SAMPLE_S:-5}
+TARGET=${TARGET:-hub}
+
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if [ "$(ulimit -n)" -lt $((IDLE + 1000)) ]; then
+  log "WARNING: ulimit -n is $(ulimit -n) (hard $(ulimit -Hn)); $IDLE connections need more open files"
+fi
+machine_info >&2
+echo "ulimit -n: $(ulimit -n)" >&2
+build_classpath
+
+if [ "$TARGET" = baseline ]; then
+  SOCKET="$BENCH_TMP/baseline.sock"
+  start_baseline "$SOCKET" "${BASELINE_INSTANCES:-2}"
+  PID=$BASELINE_PID
+else
+  start_hub SOCKET_MAX_CONNECTIONS=20000
+  SOCKET=$HUB_SOCKET
+  PID=$HUB_PID
+fi
+
+CLK_TCK=$(getconf CLK_TCK)
+T0=$(date +%s.%N)
+LAST_TICKS=0
+LAST_T=$T0
+
+cpu_ticks() { # utime + stime of $PID (fields 14, 15 of /proc/pid/stat, counted after the ")")
+  sed 's/^.*) //' "/proc/$PID/stat" | awk '{print $12 + $13}'
+}
+
+heap_used_mb() {
+  jcmd "$PID" GC.heap_info 2>/dev/null | grep -oE 'used [0-9]+K' | head -1 | awk '{sub("K","",$2); printf "%.1f", $2/1024}'
+}
+
+hub_connections() {
+  if [ "$TARGET" = baseline ]; then echo "n/a"; return; fi
+  curl -s -m 5 -H "Authorization: Bearer $HUB_ADMIN_TOKEN" "$HUB_API/api/status" 2>/dev/null \
+    | python3 -c 'import json,sys
+try: print(json.load(sys.stdin).get("connections","?"))
+except Exception: print("?")'
+}
+
+sample() { # sample LABEL [gc]
+  local label=$1
+  [ "${2:-}" = gc ] && jcmd "$PID" GC.run >/dev/null 2>&1
+  local now ticks cpu
+  LAST_HEAP=$(heap_used_mb)
+  LAST_CONNS=$(hub_connections)
+  now=$(date +%s.%N)
+  ticks=$(cpu_ticks)
+  cpu=$(awk -v a="$LAST_TICKS" -v b="$ticks" -v t0="$LAST_T" -v t1="$now" -v hz="$CLK_TCK" \
+    'BEGIN { d = t1 - t0; if (d <= 0) d = 1; printf "%.1f", (b - a) / hz / d * 100 }')
+  LAST_TICKS=$ticks
+  LAST_T=$now
+  printf "%7.1f  %-16s %8s %8s %10s %9s %8s %7s\n" \
+    "$(awk -v a="$T0" -v b="$now" 'BEGIN{print b-a}')" "$label" "$LAST_CONNS" \
+    "$(ls "/proc/$PID/fd" | wc -l)" "$LAST_HEAP" \
+    "$(awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$PID/status")" \
+    "$(awk '/^Threads/ {print $2}' "/proc/$PID/status")" "$cpu"
+}
+
+echo
+echo "target=$TARGET pid=$PID idle_connections=$IDLE heartbeat_ms=$HEARTBEAT_MS duration_s=$DURATION"
+printf "%7s  %-16s %8s %8s %10s %9s %8s %7s\n" "t_s" "sample" "conns" "fds" "heap_MB" "rss_MB" "threads" "cpu_%"
+LAST_TICKS=$(cpu_ticks)
+sleep 2
+sample "idle"
+sample "idle live heap" gc
+IDLE_LIVE=$LAST_HEAP
+HELD_LIVE=
+
+# shellcheck disable=SC2086
+java $CLIENT_JAVA_OPTS -cp "$CLASSPATH_ALL" org.crawlerhub.sim.FleetSimulator --socket="$SOCKET" \
+  --idle-connections="$IDLE" --heartbeat-ms="$HEARTBEAT_MS" --duration-s="$DURATION" \
+  --progress=lines "$@" >"$BENCH_TMP/sim.log" 2>&1 &
+SIM_PID=$!
+STARTED_PIDS+=("$SIM_PID")
+
+HALF=$(( DURATION / 2 ))
+START=$(date +%s)
+LIVE_DONE=
+held_now() { # connections the target holds: /api/status, or open fds for the baseline
+  if [ "$LAST_CONNS" = "n/a" ] || [ "$LAST_CONNS" = "?" ]; then ls "/proc/$PID/fd" | wc -l; else echo "$LAST_CONNS"; fi
+}
+while kill -0 "$SIM_PID" 2>/dev/null; do
+  sleep "$SAMPLE_S"
+  kill -0 "$SIM_PID" 2>/dev/null || break
+  sample "held"
+  # One full-GC sample once everything is connected and half the hold time has passed.
+  if [ -z "$LIVE_DONE" ] && [ $(( $(date +%s) - START )) -ge "$HALF" ] && [ "$(held_now)" -ge "$IDLE" ]; then
+    sample "held live heap" gc
+    LIVE_DONE=1
+    if [ "$(held_now)" -ge "$IDLE" ]; then HELD_LIVE=$LAST_HEAP; fi
+  fi
+done
+wait "$SIM_PID" || log "simulator exited with status $?"
+sleep 3
+sample "after"
+sample "after live heap" gc
+echo
+echo "--- simulator (last lines of $BENCH_TMP/sim.log) ---"
+tail -8 "$BENCH_TMP/sim.log"
+if [ -n "$HELD_LIVE" ]; then
+  awk -v a="$IDLE_LIVE" -v b="$HELD_LIVE" -v n="$IDLE" 'BEGIN {
+    printf "live heap per connection ~ %.1f KB ((held live %.1f MB - idle live %.1f MB) / %d)\n", (b - a) * 1024 / n, b, a, n }'
+fi

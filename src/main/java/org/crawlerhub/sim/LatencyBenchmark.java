@@ -1,0 +1,92 @@
+package org.crawlerhub.sim;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Processing latency at a fixed offered load. The hub's {@code hub.progress.job.<id>} publish
+ * cannot be observed from outside its JVM, so the honest outside measure is used: every
+ * {@code --probe-every} job_progress lines a connection writes a {@code job_request} (maxJobs 0)
+ * in the same write; the hub answers it only after every earlier message of the connection was
+ * accepted by the router (SPEC §1.1), so the time from that write to the reply bounds the time a
+ * job_progress takes from leaving the client to being accepted (plus one tiny job_request).
+ * Load is paced at {@code --rate} job_progress msg/s over all connections (a 2 ms tick); the
+ * achieved rate is printed so a saturated target (latency = queueing) is visible.
+ *
+ * <p>Last line per target: {@code latency target=<t> rate=<offered> achieved=<n> p50_ms= p95_ms= p99_ms= max_ms=}.
+ */
+public final class LatencyBenchmark {
+  private LatencyBenchmark() {}
+
+  static final String USAGE = """
+      LatencyBenchmark: job_progress -> barrier reply round trip at a fixed offered load.
+        --baseline-socket=PATH and/or --hub-socket=PATH (--api, --admin-token for the hub's jobs)
+        --rate=20000             offered job_progress msg/s over all connections
+        --duration-s=30          measured time per target
+        --warmup-s=5             untimed run at the same rate first
+        --connections=64 --probe-every=10 --message-bytes=300 --client-threads=1
+      """;
+
+  public static void main(String[] args) throws Exception {
+    CliArgs a = CliArgs.parse(args);
+    if (a.has("help")) {
+      System.out.print(USAGE);
+      return;
+    }
+    String baselineSocket = a.string("baseline-socket", null);
+    String hubSocket = a.string("hub-socket", null);
+    String api = a.string("api", "http://127.0.0.1:8080");
+    String adminToken = a.string("admin-token", System.getenv("HUB_ADMIN_TOKEN"));
+    double rate = a.decimal("rate", 20_000);
+    long duration = a.longValue("duration-s", 30);
+    long warmup = a.longValue("warmup-s", 5);
+    int connections = a.integer("connections", 64);
+    int probeEvery = a.integer("probe-every", 10);
+    int messageBytes = a.integer("message-bytes", 300);
+    int threads = a.integer("client-threads", 1);
+    a.rejectUnknown();
+    if ((baselineSocket == null && hubSocket == null) || rate <= 0 || (hubSocket != null && !SimOptions.isLoopbackUrl(api))) {
+      System.err.println("give --baseline-socket and/or --hub-socket, --rate > 0, a loopback --api\n" + USAGE);
+      System.exit(2);
+    }
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(threads));
+    int status = 0;
+    try {
+      String tag = Long.toString(System.currentTimeMillis(), 36);
+      for (String target : new String[] {"baseline", "hub"}) {
+        String socket = target.equals("hub") ? hubSocket : baselineSocket;
+        if (socket == null) {
+          continue;
+        }
+        boolean hub = target.equals("hub");
+        for (int phase = warmup > 0 ? 0 : 1; phase <= 1; phase++) {
+          long seconds = phase == 0 ? warmup : duration;
+          BenchWorkload w = new BenchWorkload(socket, connections, Math.max(connections, (long) (rate * seconds)),
+              messageBytes, 1 << 16, probeEvery, rate, hub, true, threads);
+          if (hub) {
+            BenchClient.enqueueJobs(vertx, api, adminToken, connections, tag + "-lat" + phase).await(60, TimeUnit.SECONDS);
+          }
+          BenchRound r = BenchClient.round(vertx, w, target, phase, "lat-" + tag + "-" + target + phase)
+              .await(seconds * 10 + 120, TimeUnit.SECONDS);
+          LatencyHistogram p = r.probeLatency();
+          String line = String.format(Locale.ROOT,
+              "latency target=%s rate=%.0f achieved=%.0f p50_ms=%.3f p95_ms=%.3f p99_ms=%.3f max_ms=%.3f probes=%d errors=%s",
+              target, rate, r.msgsPerSecond(), p.percentile(50) / 1e6, p.percentile(95) / 1e6,
+              p.percentile(99) / 1e6, p.max() / 1e6, p.count(), r.errorsByCode().isEmpty() ? "none" : r.errorsByCode());
+          System.out.println(phase == 0 ? "warm-up: " + line : line);
+          if (phase == 1 && r.msgsPerSecond() < rate * 0.95) {
+            System.out.println("  NOTE: achieved rate is below 95% of the offered rate: the target (or client) is"
+                + " saturated and the latency above is mostly queueing");
+          }
+        }
+      }
+    } catch (Exception e) {
+      System.err.println("latency benchmark failed: " + e.getMessage());
+      status = 1;
+    }
+    vertx.close().await(10, TimeUnit.SECONDS);
+    System.exit(status);
+  }
+}
