@@ -3,7 +3,11 @@ package org.crawlerhub.app;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.crawlerhub.api.HttpVerticle;
+import java.util.ArrayList;
+import java.util.List;
 import org.crawlerhub.config.HubConfig;
+import org.crawlerhub.errors.ErrorManagerVerticle;
+import org.crawlerhub.progress.ProgressVerticle;
 import org.crawlerhub.gateway.GatewayVerticle;
 import org.crawlerhub.gateway.StatusVerticle;
 import org.crawlerhub.router.RouterVerticle;
@@ -23,7 +27,9 @@ final class HubBootstrap {
   static Future<Void> deployVerticles(HubApplication app) {
     HubConfig cfg = app.config();
     Vertx vertx = app.vertx();
-    return RouterVerticle.deploy(vertx, cfg).onSuccess(app::track)
+    return app.deploy(() -> new ErrorManagerVerticle(cfg), 1)
+        .compose(x -> deployProgressPartitions(app))
+        .compose(x -> RouterVerticle.deploy(vertx, cfg).onSuccess(app::track))
         .compose(x -> app.deploy(() -> new StatusVerticle(cfg), 1))
         .compose(x -> cfg.socketEnabled()
             ? vertx.executeBlocking(() -> {
@@ -36,6 +42,18 @@ final class HubBootstrap {
             ? app.deploy(() -> new HttpVerticle(cfg), 1)
             : Future.succeededFuture())
         .mapEmpty();
+  }
+
+  /** One progress verticle per partition; together they own every job (by jobId hash). */
+  private static Future<Void> deployProgressPartitions(HubApplication app) {
+    HubConfig cfg = app.config();
+    int partitions = Math.max(1, cfg.instances().progress());
+    List<Future<String>> all = new ArrayList<>();
+    for (int i = 0; i < partitions; i++) {
+      int partition = i;
+      all.add(app.deploy(() -> new ProgressVerticle(cfg, partition, partitions), 1));
+    }
+    return Future.all(all).mapEmpty();
   }
 
   /** Tells every crawler to shut down, then waits until they left or shutdownTimeout passed. */
