@@ -467,7 +467,11 @@ public final class JobsVerticle extends VerticleBase {
         work.add(jobs.flushProgress(chunk).onFailure(err -> {
           // Keep what failed unless a newer update arrived meanwhile; it goes with the next flush.
           chunk.forEach(p -> pendingProgress.putIfAbsent(p.jobId(), p));
-          LOG.debug("Progress flush of {} jobs failed: {}", chunk.size(), PgErrors.describe(err));
+          if (PgErrors.isTransient(err)) {
+            LOG.debug("Progress flush of {} jobs failed: {}", chunk.size(), PgErrors.describe(err));
+          } else {
+            LOG.error("Progress flush of {} jobs failed: {}", chunk.size(), PgErrors.describe(err));
+          }
         }));
       }
     }

@@ -49,7 +49,7 @@ public final class CrawlerSessionRepository {
       JsonArray capabilities, OffsetDateTime at) {
     return pool.preparedQuery(OPEN).execute(Tuple.tuple().addValue(connectionId).addValue(crawlerId)
         .addValue(nodeId).addValue(transport).addValue(version)
-        .addValue(capabilities == null ? null : capabilities.encode()).addValue(at)).mapEmpty();
+        .addValue(capabilities).addValue(at)).mapEmpty();
   }
 
   public Future<Void> close(String connectionId, String crawlerId, String nodeId, String transport,

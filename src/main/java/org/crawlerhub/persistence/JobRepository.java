@@ -169,7 +169,7 @@ public final class JobRepository {
         finished_at = CASE WHEN $2::text IN ('completed','dead','cancelled') THEN now()
                            WHEN $2::text = 'queued' THEN NULL ELSE finished_at END
       WHERE id = $1
-      RETURNING """ + JOB_COLUMNS;
+      RETURNING """ + " " + JOB_COLUMNS;
 
   public static final String INSERT_EVENT = EVENT_INSERT
       + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9) ON CONFLICT (event_key) DO NOTHING";
@@ -266,10 +266,10 @@ public final class JobRepository {
     Tuple args = Tuple.tuple()
         .addValue(t.jobId()).addValue(t.from()).addValue(t.to()).addValue(t.attempt())
         .addValue(t.crawlerId()).addValue(t.reason())
-        .addValue(t.progress() == null ? null : t.progress().encode())
-        .addValue(t.resumeState() == null ? null : t.resumeState().encode())
+        .addValue(t.progress())
+        .addValue(t.resumeState())
         .addValue(t.nodeId())
-        .addValue(t.details() == null ? null : t.details().encode())
+        .addValue(t.details())
         .addValue(t.eventKey());
     return conn.preparedQuery(TRANSITION).execute(args).compose(rs -> {
       if (rs.size() > 0) {
@@ -390,7 +390,7 @@ public final class JobRepository {
 
   public Future<Void> recordDiscovery(SqlClient client, String parentId, JsonObject summary, JsonArray createdIds) {
     return client.preparedQuery(RECORD_DISCOVERY)
-        .execute(Tuple.of(parentId, summary.encode(), createdIds.encode())).mapEmpty();
+        .execute(Tuple.of(parentId, summary, createdIds)).mapEmpty();
   }
 
   // ---------------------------------------------------------------- API
@@ -417,7 +417,7 @@ public final class JobRepository {
       Row updated = rs.iterator().next();
       Tuple ev = Tuple.tuple().addValue(id).addValue(current.getString("status")).addValue(to)
           .addValue(attempt).addValue(crawlerId != null ? crawlerId : current.getString("lease_owner"))
-          .addValue(reason).addValue(nodeId).addValue(details == null ? null : details.encode())
+          .addValue(reason).addValue(nodeId).addValue(details)
           .addValue(Transition.eventKey(id, attempt, to));
       return conn.preparedQuery(INSERT_EVENT).execute(ev).map(updated);
     });
@@ -435,8 +435,8 @@ public final class JobRepository {
     Tuple args = Tuple.tuple().addValue(job.id()).addValue(job.priority()).addValue(job.jobType())
         .addValue(job.command()).addValue(job.entityType()).addValue(job.entityId()).addValue(job.fullPath())
         .addValue(job.accountId()).addValue(job.gitlabUrl()).addValue(job.accessToken())
-        .addValue(job.resumeState() == null ? null : job.resumeState().encode())
-        .addValue(job.metadata() == null ? null : job.metadata().encode())
+        .addValue(job.resumeState())
+        .addValue(job.metadata())
         .addValue(job.maxAttempts());
     return conn.preparedQuery(INSERT_JOB).execute(args).compose(rs -> {
       if (rs.size() > 0) {
