@@ -116,7 +116,9 @@ public final class JobsVerticle extends VerticleBase {
     leaseExpiries = Counter.builder(HubMetrics.LEASE_EXPIRIES).description("leases expired and requeued").register(registry);
     for (String s : STATUSES) {
       AtomicLong v = BY_STATUS.computeIfAbsent(s, k -> new AtomicLong());
-      Gauge.builder(HubMetrics.JOBS_BY_STATUS, v, AtomicLong::get).tag("status", s).strongReference(true).register(registry);
+      if (registry.find(HubMetrics.JOBS_BY_STATUS).tag("status", s).gauge() == null) {
+        Gauge.builder(HubMetrics.JOBS_BY_STATUS, v, AtomicLong::get).tag("status", s).strongReference(true).register(registry);
+      }
     }
 
     var bus = vertx.eventBus();

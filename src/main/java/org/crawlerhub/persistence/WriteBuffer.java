@@ -176,10 +176,13 @@ public final class WriteBuffer {
     for (int i = 0; i < this.lanes.length; i++) {
       this.lanes[i] = new Lane();
     }
-    Gauge.builder(HubMetrics.PERSISTENCE_BUFFERED, BUFFERED, AtomicInteger::get)
-        .description("writes waiting for PostgreSQL")
-        .strongReference(true)
-        .register(HubMetrics.registry());
+    var registry = HubMetrics.registry();
+    if (registry.find(HubMetrics.PERSISTENCE_BUFFERED).gauge() == null) {
+      Gauge.builder(HubMetrics.PERSISTENCE_BUFFERED, BUFFERED, AtomicInteger::get)
+          .description("writes waiting for PostgreSQL")
+          .strongReference(true)
+          .register(registry);
+    }
   }
 
   /**
