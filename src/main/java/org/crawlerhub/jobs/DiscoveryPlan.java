@@ -82,11 +82,11 @@ record DiscoveryPlan(List<Area> areas, List<ChildJob> children, List<ChildJob> f
         meta.put("estimatedSize", size);
       }
       String key = parentId + ":" + jobType + ":" + entityId;
-      children.add(new ChildJob(UUID.randomUUID().toString(), priority, jobType, jobType,
+      children.add(new ChildJob(randomId(), priority, jobType, jobType,
           CHILD_ENTITY_TYPE.get(jobType), path, path, meta.encode(), key));
       for (String kind : fanOutCfg.getOrDefault(jobType, List.of())) {
         JsonObject fanMeta = meta.copy().put("fanOutOf", jobType);
-        fanOut.add(new ChildJob(UUID.randomUUID().toString(), priority, kind, kind,
+        fanOut.add(new ChildJob(randomId(), priority, kind, kind,
             FAN_OUT_ENTITY_TYPE.getOrDefault(kind, kind), path, path, fanMeta.encode(), key + ":" + kind));
       }
     }
@@ -142,6 +142,14 @@ record DiscoveryPlan(List<Area> areas, List<ChildJob> children, List<ChildJob> f
       throw invalid(String.join("; ", faults));
     }
     return new ArrayList<>(areas.values());
+  }
+
+  /** A random (version 4) UUID without SecureRandom: ids need uniqueness, not secrecy. */
+  static String randomId() {
+    java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+    long msb = (r.nextLong() & ~0xF000L) | 0x4000L;
+    long lsb = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(msb, lsb).toString();
   }
 
   private static ProtocolException invalid(String message) {

@@ -632,22 +632,32 @@ public final class JobsVerticle extends VerticleBase {
       throw new ProtocolException(ErrorCode.MISSING_JOB_ID, "jobId: required for jobs_discovered");
     }
     JsonObject data = env.getValue("data") instanceof JsonObject d ? d : new JsonObject();
-    DiscoveryPlan plan = DiscoveryPlan.fromJobsDiscovered(jobId, data, cfg.discoveryFanOut());
-    lease(jobId).onComplete(ar -> {
-      if (ar.failed()) {
+    // Schema errors come before state errors (SPEC §1.5), but the lease is judged as of the
+    // message's arrival (a snapshot, synchronous when cached) so a job_completed right behind it
+    // cannot make it stale. Building the rows is CPU work for large discoveries: off the event loop.
+    Future<String[]> leaseAtArrival = lease(jobId).map(e -> e == null ? null : new String[] {e.status, e.owner});
+    Future<DiscoveryPlan> planned = vertx.executeBlocking(
+        () -> DiscoveryPlan.fromJobsDiscovered(jobId, data, cfg.discoveryFanOut()), false);
+    Future.join(leaseAtArrival, planned).onComplete(x -> {
+      if (planned.failed()) {
+        replyError(msg, planned.cause() instanceof ProtocolException pe ? pe
+            : new ProtocolException(ErrorCode.INTERNAL, "could not read the discovery of job " + jobId));
+        return;
+      }
+      if (leaseAtArrival.failed()) {
         replyError(msg, ErrorCode.INTERNAL, "database unavailable: cannot check the lease of job " + jobId);
         return;
       }
-      LeaseCache.Entry e = ar.result();
-      if (e == null) {
+      String[] lease = leaseAtArrival.result();
+      if (lease == null) {
         replyError(msg, ErrorCode.UNKNOWN_JOB, "job " + jobId + " does not exist");
-      } else if (!crawlerId.equals(e.owner)) {
+      } else if (!crawlerId.equals(lease[1])) {
         replyError(msg, ErrorCode.STALE_LEASE, "job " + jobId + " is not leased to crawler " + crawlerId);
-      } else if (!e.active()) {
-        replyError(msg, ErrorCode.ILLEGAL_TRANSITION, "job " + jobId + " is " + e.status
+      } else if (!"assigned".equals(lease[0]) && !"running".equals(lease[0])) {
+        replyError(msg, ErrorCode.ILLEGAL_TRANSITION, "job " + jobId + " is " + lease[0]
             + "; jobs_discovered is accepted only while it is assigned or running");
       } else {
-        storeDiscovery(msg, jobId, crawlerId, plan);
+        storeDiscovery(msg, jobId, crawlerId, planned.result());
       }
     });
   }
@@ -680,10 +690,12 @@ public final class JobsVerticle extends VerticleBase {
             return;
           }
           String at = Instant.now().toString();
+          List<JsonObject> events = new ArrayList<>(ar.result().size());
           for (Row r : ar.result()) {
-            publish(event(r.getString("id"), null, "queued", r.getInteger("attempt"), r.getInteger("max_attempts"),
+            events.add(event(r.getString("id"), null, "queued", r.getInteger("attempt"), r.getInteger("max_attempts"),
                 crawlerId, "discovered", null, at));
           }
+          publishAll(events, 0);
           LOG.info("Discovery of job {} by crawler {}: {} entries, {} areas, {} jobs created in {} ms", parentId,
               crawlerId, plan.children().size(), plan.areas().size(), ar.result().size(),
               (System.nanoTime() - started) / 1_000_000);
@@ -991,6 +1003,17 @@ public final class JobsVerticle extends VerticleBase {
       ev.put("details", details);
     }
     return ev;
+  }
+
+  /** Publishes many events a slice per event-loop turn, so a 10,000-job discovery does not block the loop. */
+  private void publishAll(List<JsonObject> events, int from) {
+    int to = Math.min(events.size(), from + 500);
+    for (int i = from; i < to; i++) {
+      publish(events.get(i));
+    }
+    if (to < events.size()) {
+      context.runOnContext(v -> publishAll(events, to));
+    }
   }
 
   /** Publishes a committed transition on hub.job.events and counts it. */
