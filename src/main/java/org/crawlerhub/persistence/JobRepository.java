@@ -185,11 +185,11 @@ public final class JobRepository {
       ON CONFLICT DO NOTHING
       RETURNING """ + " " + JOB_COLUMNS;
 
-  public static final String FIND_OPEN_DUPLICATE = "SELECT " + JOB_COLUMNS + """
+  public static final String FIND_OPEN_DUPLICATE = "SELECT " + JOB_COLUMNS + " " + """
        FROM jobs WHERE entity_type = $1 AND entity_id = $2 AND coalesce(command, '') = coalesce($3, '')
         AND status IN ('queued','assigned','running')""";
 
-  public static final String LIST = "SELECT " + JOB_COLUMNS + """
+  public static final String LIST = "SELECT " + JOB_COLUMNS + " " + """
        FROM jobs
       WHERE ($1::text[] IS NULL OR status = ANY($1::text[]))
         AND ($2::text IS NULL OR lease_owner = $2)
