@@ -73,7 +73,8 @@ public final class JobsVerticle extends VerticleBase {
   private final LeaseCache cache = new LeaseCache(200_000);
   private final Map<String, Future<LeaseCache.Entry>> loading = new HashMap<>();
   private final Map<String, Future<Void>> claimChains = new HashMap<>();
-  private final LinkedHashMap<String, PendingProgress> pendingProgress = new LinkedHashMap<>();
+  /** Latest progress per job since the last flush (coalesced: one write per job per flush). */
+  private final LinkedHashMap<String, ProgressSlot> pendingProgress = new LinkedHashMap<>();
   private final Map<String, CrawlerSessionRepository.Heartbeat> pendingHeartbeats = new LinkedHashMap<>();
   /** connectionId -> connection known from hub.crawler.events (cluster-wide). */
   private final Map<String, Connection> connections = new HashMap<>();
@@ -94,6 +95,29 @@ public final class JobsVerticle extends VerticleBase {
   private boolean stopped;
 
   private record Connection(String crawlerId, boolean local) {}
+
+  /** Mutable so the hot job_progress path allocates nothing per message beyond the message itself. */
+  private static final class ProgressSlot {
+    final String owner;
+    final int attempt;
+    JsonObject progress;
+    JsonObject resume;
+    long atMillis;
+
+    ProgressSlot(String owner, int attempt) {
+      this.owner = owner;
+      this.attempt = attempt;
+    }
+
+    JsonObject progressWithTime() {
+      return progress.put("updatedAt", Instant.ofEpochMilli(atMillis).toString());
+    }
+
+    PendingProgress toPending(String jobId) {
+      return new PendingProgress(jobId, owner, attempt, progressWithTime(), resume,
+          OffsetDateTime.ofInstant(Instant.ofEpochMilli(atMillis), ZoneOffset.UTC));
+    }
+  }
 
   public JobsVerticle(HubConfig cfg) {
     this.cfg = Objects.requireNonNull(cfg, "cfg");
@@ -200,7 +224,14 @@ public final class JobsVerticle extends VerticleBase {
     return c == null ? "unknown" : c;
   }
 
+  /** The reply of an accepted message that needs no answer frame (copied by the bus on delivery). */
+  private static final JsonObject NO_FRAMES = new JsonObject().put("frames", new JsonArray());
+
   private static void replyFrames(Message<JsonObject> msg, JsonObject... frames) {
+    if (frames.length == 0) {
+      msg.reply(NO_FRAMES);
+      return;
+    }
     msg.reply(new JsonObject().put("frames", new JsonArray(Arrays.asList((Object[]) frames))));
   }
 
@@ -330,13 +361,13 @@ public final class JobsVerticle extends VerticleBase {
         }
       }
       case "job_progress" -> {
-        JsonObject progress = data.put("updatedAt", Instant.now().toString());
         JsonObject resume = data.getValue("resumeState") instanceof JsonObject r ? r : null;
         if ("assigned".equals(e.status)) {
-          transition(msg, e, jobId, "running", crawlerId, type, null, progress, resume);
+          transition(msg, e, jobId, "running", crawlerId, type, null,
+              data.put("updatedAt", Instant.now().toString()), resume);
         } else {
-          recordProgress(jobId, crawlerId, e.attempt, progress, resume);
-          replyFrames(msg);
+          recordProgress(jobId, crawlerId, e.attempt, data, resume);
+          msg.reply(NO_FRAMES);
         }
       }
       case "job_completed" -> {
@@ -377,11 +408,16 @@ public final class JobsVerticle extends VerticleBase {
   }
 
   private void recordProgress(String jobId, String owner, int attempt, JsonObject progress, JsonObject resume) {
-    PendingProgress prev = pendingProgress.get(jobId);
-    if (resume == null && prev != null && prev.attempt() == attempt) {
-      resume = prev.resumeState();
+    ProgressSlot slot = pendingProgress.get(jobId);
+    if (slot == null || slot.attempt != attempt || !slot.owner.equals(owner)) {
+      slot = new ProgressSlot(owner, attempt);
+      pendingProgress.put(jobId, slot);
     }
-    pendingProgress.put(jobId, new PendingProgress(jobId, owner, attempt, progress, resume, OffsetDateTime.now(ZoneOffset.UTC)));
+    slot.progress = progress;
+    if (resume != null) {
+      slot.resume = resume; // the latest resume state wins; a message without one keeps the previous
+    }
+    slot.atMillis = System.currentTimeMillis();
   }
 
   /**
@@ -391,10 +427,11 @@ public final class JobsVerticle extends VerticleBase {
    */
   private void transition(Message<JsonObject> msg, LeaseCache.Entry e, String jobId, String to, String crawlerId,
       String reason, JsonObject details, JsonObject progress, JsonObject resume) {
-    PendingProgress pending = pendingProgress.remove(jobId);
-    if (pending != null && pending.attempt() == e.attempt) {
-      progress = progress == null ? pending.progress() : pending.progress().copy().mergeIn(progress);
-      resume = resume != null ? resume : pending.resumeState();
+    ProgressSlot pending = pendingProgress.remove(jobId);
+    if (pending != null && pending.attempt == e.attempt) {
+      JsonObject latest = pending.progressWithTime();
+      progress = progress == null ? latest : latest.copy().mergeIn(progress);
+      resume = resume != null ? resume : pending.resume;
     }
     Transition t = new Transition(jobId, e.status, to, e.attempt, crawlerId, reason, nodeId, details,
         progress == null || progress.isEmpty() ? null : progress, resume);
@@ -462,13 +499,15 @@ public final class JobsVerticle extends VerticleBase {
     }
     List<Future<?>> work = new ArrayList<>();
     if (!pendingProgress.isEmpty()) {
-      List<PendingProgress> batch = new ArrayList<>(pendingProgress.values());
+      List<PendingProgress> batch = new ArrayList<>(pendingProgress.size());
+      Map<String, ProgressSlot> slots = new HashMap<>(pendingProgress);
+      pendingProgress.forEach((id, slot) -> batch.add(slot.toPending(id)));
       pendingProgress.clear();
       for (int i = 0; i < batch.size(); i += FLUSH_CHUNK) {
         List<PendingProgress> chunk = batch.subList(i, Math.min(batch.size(), i + FLUSH_CHUNK));
         work.add(jobs.flushProgress(chunk).onFailure(err -> {
           // Keep what failed unless a newer update arrived meanwhile; it goes with the next flush.
-          chunk.forEach(p -> pendingProgress.putIfAbsent(p.jobId(), p));
+          chunk.forEach(p -> pendingProgress.putIfAbsent(p.jobId(), slots.get(p.jobId())));
           if (PgErrors.isTransient(err)) {
             LOG.debug("Progress flush of {} jobs failed: {}", chunk.size(), PgErrors.describe(err));
           } else {
