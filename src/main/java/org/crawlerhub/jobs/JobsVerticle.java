@@ -487,7 +487,17 @@ public final class JobsVerticle extends VerticleBase {
           return;
         }
       }
+      // The crawler was already told "accepted" while the database was down: say so to the error manager.
       LOG.warn("Buffered {} of job {} by crawler {} was not applied on replay: {}", reason, jobId, crawlerId, why);
+      JsonObject report = new JsonObject().put("message", "buffered " + reason + " not applied on replay: " + why)
+          .put("source", "jobs").put("crawlerId", crawlerId).put("jobId", jobId).put("nodeId", nodeId)
+          .put("refType", reason).put("at", Instant.now().toString());
+      if (ar.succeeded() && ar.result().code() != null) {
+        report.put("code", ar.result().code().name());
+      } else {
+        report.put("category", "database").put("severity", "high");
+      }
+      vertx.eventBus().send(Addresses.ERRORS_REPORT, report);
     });
   }
 

@@ -126,12 +126,15 @@ class DiscoveryTest {
   @Test
   @DisplayName("discovery upserts entities as areas idempotently by gitlab id and type")
   void discoveryUpsertsAreas() {
+    // GIVEN two discovered projects
     JsonObject data = new JsonObject().put("entityType", "project").put("entities", new JsonArray()
         .add(new JsonObject().put("id", 1).put("name", "One").put("path", "g/one").put("parentId", 9))
         .add(new JsonObject().put("id", "2").put("name", "Two").put("path", "g/two")));
+    // WHEN they are reported, then reported again with one renamed
     assertThat(hub.command("crawler-1", "discovery", null, data).getJsonArray("frames")).isEmpty();
     data.getJsonArray("entities").getJsonObject(0).put("name", "One renamed");
     assertThat(hub.command("crawler-1", "discovery", null, data).getJsonArray("frames")).isEmpty();
+    // THEN there are still two areas and the rename is applied
     assertThat(count("SELECT count(*) FROM areas WHERE type = 'project'")).isEqualTo(2L);
     assertThat(hub.rows("SELECT name, parent_id FROM areas WHERE gitlab_id = '1'").get(0).getString(0)).isEqualTo("One renamed");
   }

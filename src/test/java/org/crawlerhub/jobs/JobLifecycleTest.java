@@ -260,6 +260,7 @@ class JobLifecycleTest {
   @Test
   @DisplayName("an operator assignment marks a queued job assigned to that crawler exactly as a claim would")
   void assign() {
+    // GIVEN a queued job
     String id = hub.enqueue(spec("as/one", 1)).get(0);
     // WHEN the gateway asks before writing a job_assignment
     JsonObject reply = hub.api(Addresses.JOBS_ASSIGN, new JsonObject().put("jobId", id).put("crawlerId", "op-crawler"));

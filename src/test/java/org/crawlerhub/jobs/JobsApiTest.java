@@ -77,10 +77,12 @@ class JobsApiTest {
   @Test
   @DisplayName("an open job for the same entityType + entityId + command is returned instead of a duplicate")
   void openDuplicateReturned() {
+    // GIVEN/WHEN the same entity + command is posted twice, and once with another command
     JsonObject first = JobsHarness.get(client.enqueue(spec("d/one", 1).put("command", "crawl")));
     JsonObject second = JobsHarness.get(client.enqueue(spec("d/one", 9).put("command", "crawl")));
     JsonObject otherCommand = JobsHarness.get(client.enqueue(spec("d/one", 1).put("command", "other")));
 
+    // THEN the second post answers the first job, not a new one
     assertThat(first.getJsonArray("created").getBoolean(0)).isTrue();
     assertThat(second.getJsonArray("created").getBoolean(0)).isFalse();
     assertThat(second.getJsonArray("jobs").getJsonObject(0).getString("id"))
@@ -134,10 +136,12 @@ class JobsApiTest {
   @Test
   @DisplayName("get returns the job with its event history oldest first; stats count by status; retry requeues a cancelled job")
   void getStatsRetry() {
+    // GIVEN a job claimed by crawler-1 and then cancelled
     String id = hub.enqueue(spec("g/one", 1)).get(0);
     hub.request("crawler-1", 1);
     JobsHarness.get(client.cancel(id));
 
+    // WHEN it is read, retried and counted
     JsonObject got = JobsHarness.get(client.get(id));
     assertThat(got.getJsonObject("job").getString("status")).isEqualTo("cancelled");
     assertThat(got.getJsonArray("events")).extracting(e -> ((JsonObject) e).getString("to"))

@@ -154,4 +154,39 @@ class LeaseExpiryTest {
         .filter(e -> e.getString("jobId").startsWith("exp-")).count()).isEqualTo(300L));
     JobsHarness.get(hub.vertx.undeploy(deployment));
   }
+
+  @Test
+  @DisplayName("a zombie talking to a node whose cache still shows its old lease is fenced by the database: STALE_LEASE, nothing changes")
+  void staleCacheOnAnotherNodeIsFencedByTheDatabase() {
+    // GIVEN two unclustered nodes on one database; node A does not scan, so its cache is not told of expiries
+    String url = TestDatabase.freshDatabase();
+    JobsHarness nodeA = JobsHarness.start(JobsHarness.baseConfig(url).put("nodeId", "node-a").put("leaseCheckInterval", 3_600_000));
+    JobsHarness nodeB = JobsHarness.start(JobsHarness.baseConfig(url).put("nodeId", "node-b"));
+    try {
+      // AND crawler-1 runs a job through node A
+      String id = nodeA.enqueue(spec("n/one", 1)).get(0);
+      nodeA.request("crawler-1", 1);
+      nodeA.command("crawler-1", "job_started", id, new JsonObject());
+      // AND its lease expired, node B requeued it and handed it to crawler-2
+      TestDatabase.exec(url, "UPDATE jobs SET lease_expires_at = now() - interval '1 second' WHERE id = '" + id + "'");
+      await().atMost(Duration.ofSeconds(3)).until(() -> "queued".equals(nodeB.job(id).getString("status")));
+      assertThat(nodeB.request("crawler-2", 1)).hasSize(1);
+
+      // WHEN the zombie's job_completed reaches node A, whose cache still says crawler-1 / running
+      JsonObject zombie = nodeA.command("crawler-1", "job_completed", id,
+          new JsonObject().put("success", true).put("finalCounts", new JsonObject()));
+
+      // THEN the fenced write is rejected and the job stays with crawler-2
+      assertThat(errorCode(zombie)).isEqualTo("STALE_LEASE");
+      assertThat(nodeB.job(id).getString("status")).isEqualTo("assigned");
+      assertThat(nodeB.job(id).getString("lease_owner")).isEqualTo("crawler-2");
+      assertThat(nodeB.job(id).getInteger("attempt")).isEqualTo(2);
+      // AND node A learnt the truth: the zombie's next message is refused from its cache
+      assertThat(errorCode(nodeA.command("crawler-1", "job_progress", id, JobsHarness.progress(1, 2))))
+          .isEqualTo("STALE_LEASE");
+    } finally {
+      nodeA.close();
+      nodeB.close();
+    }
+  }
 }

@@ -103,12 +103,15 @@ class TokenRefreshTest {
   @Test
   @DisplayName("with no provider at all the crawler still gets exactly one response: refreshSuccessful false with an error")
   void noProvider() {
+    // GIVEN no hub.tokens.refresh consumer and no tokenRefresh.url
     hub = JobsHarness.start(JobsHarness.baseConfig(TestDatabase.freshDatabase()));
     String id = leasedJob();
 
+    // WHEN the lease holder and another crawler ask for a token
     JsonObject data = refresh("crawler-1", id);
     JsonObject foreign = refresh("crawler-2", id);
 
+    // THEN both get exactly one failed response saying why, and the stored token is unchanged
     assertThat(data.getBoolean("refreshSuccessful")).isFalse();
     assertThat(data.getString("accessToken")).isEmpty();
     assertThat(data.getString("error")).contains("no token provider");
