@@ -30,6 +30,7 @@ import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.metrics.HubMetrics;
 import org.crawlerhub.persistence.AreaRepository;
+import org.crawlerhub.persistence.BatchMetrics;
 import org.crawlerhub.persistence.CrawlerSessionRepository;
 import org.crawlerhub.persistence.Database;
 import org.crawlerhub.persistence.ExpiredJob;
@@ -515,15 +516,18 @@ public final class JobsVerticle extends VerticleBase {
       pendingProgress.clear();
       for (int i = 0; i < batch.size(); i += FLUSH_CHUNK) {
         List<PendingProgress> chunk = batch.subList(i, Math.min(batch.size(), i + FLUSH_CHUNK));
-        work.add(jobs.flushProgress(chunk).onFailure(err -> {
-          // Keep what failed unless a newer update arrived meanwhile; it goes with the next flush.
-          chunk.forEach(p -> pendingProgress.putIfAbsent(p.jobId(), slots.get(p.jobId())));
-          if (PgErrors.isTransient(err)) {
-            LOG.debug("Progress flush of {} jobs failed: {}", chunk.size(), PgErrors.describe(err));
-          } else {
-            LOG.error("Progress flush of {} jobs failed: {}", chunk.size(), PgErrors.describe(err));
-          }
-        }));
+        long started = System.nanoTime();
+        work.add(jobs.flushProgress(chunk)
+            .onSuccess(n -> BatchMetrics.record("progress", chunk.size(), System.nanoTime() - started))
+            .onFailure(err -> {
+              if (PgErrors.isTransient(err)) {
+                // Database away: keep what failed unless a newer update arrived; it goes with the next flush.
+                chunk.forEach(p -> pendingProgress.putIfAbsent(p.jobId(), slots.get(p.jobId())));
+                LOG.debug("Progress flush of {} jobs failed: {}", chunk.size(), PgErrors.describe(err));
+              } else {
+                LOG.error("Progress flush of {} jobs dropped: {}", chunk.size(), PgErrors.describe(err));
+              }
+            }));
       }
     }
     if (!pendingHeartbeats.isEmpty()) {

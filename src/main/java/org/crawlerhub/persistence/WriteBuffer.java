@@ -86,6 +86,7 @@ public final class WriteBuffer {
         batch.add(it.next());
       }
       List<Object> results = new ArrayList<>(n);
+      long started = System.nanoTime();
       Future<Void> run;
       try {
         run = pool.withTransaction(conn -> applyAll(conn, batch, 0, results));
@@ -95,6 +96,7 @@ public final class WriteBuffer {
       run.onComplete(ar -> {
         busy = false;
         if (ar.succeeded()) {
+          BatchMetrics.record("lifecycle", batch.size(), System.nanoTime() - started);
           committed(batch, results);
         } else {
           failed(batch, ar.cause());
