@@ -53,6 +53,16 @@ public final class JobsClient {
     return request(Addresses.JOBS_RETRY, new JsonObject().put("id", id));
   }
 
+  /** Marks a queued job assigned to {@code crawlerId} (operator job_assignment): {@code {job}}; 404, 409. */
+  public Future<JsonObject> assign(String jobId, String crawlerId) {
+    return request(Addresses.JOBS_ASSIGN, new JsonObject().put("jobId", jobId).put("crawlerId", crawlerId));
+  }
+
+  /** Applies an error-manager decision, e.g. {@link RetryPolicy.Decision#toRequest}: {@code {job}}; 404, 409. */
+  public Future<JsonObject> applyRetryPolicy(JsonObject decision) {
+    return request(Addresses.JOBS_APPLY_RETRY_POLICY, decision);
+  }
+
   /** Counts by status plus {@code total}. */
   public Future<JsonObject> stats() {
     return request(Addresses.JOBS_STATS, new JsonObject());

@@ -164,6 +164,9 @@ public final class JobsVerticle extends VerticleBase {
     timers.add(vertx.setPeriodic(Math.max(10, cfg.leaseCheckInterval()), id -> scan()));
     timers.add(vertx.setPeriodic(Math.max(100, cfg.heartbeatInterval()), id -> renewLocalLeases()));
     timers.add(vertx.setPeriodic(5000, id -> refreshGauges()));
+    if (cfg.cleanupInterval() > 0 && cfg.maxJobAge() > 0) {
+      timers.add(vertx.setPeriodic(cfg.cleanupInterval(), id -> pruneFinished()));
+    }
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
         .onSuccess(v -> {
           refreshGauges();
@@ -671,6 +674,20 @@ public final class JobsVerticle extends VerticleBase {
     } else if ("queued".equals(to)) {
       e.owner = null;
     }
+  }
+
+  /** Prunes finished jobs older than maxJobAge (SPEC §6 cleanupInterval), a bounded batch per turn. */
+  private void pruneFinished() {
+    jobs.pruneFinished(cfg.maxJobAge(), 10_000).onComplete(ar -> {
+      if (ar.succeeded() && ar.result() > 0) {
+        LOG.info("Pruned {} finished jobs older than {} ms", ar.result(), cfg.maxJobAge());
+        if (ar.result() == 10_000) {
+          pruneFinished();
+        }
+      } else if (ar.failed()) {
+        LOG.debug("Pruning finished jobs failed: {}", PgErrors.describe(ar.cause()));
+      }
+    });
   }
 
   private void refreshGauges() {

@@ -198,6 +198,14 @@ public final class JobRepository {
       ORDER BY created_at DESC, id DESC
       LIMIT $6""";
 
+  /** Prunes finished jobs older than {@code $1} ms (their events cascade; children keep a NULL parent). */
+  public static final String PRUNE_FINISHED = """
+      DELETE FROM jobs WHERE id IN (
+        SELECT id FROM jobs
+        WHERE status IN ('completed','cancelled','dead')
+          AND finished_at < now() - $1::bigint * interval '1 millisecond'
+        LIMIT $2)""";
+
   public static final String STATS = "SELECT status, count(*) AS n FROM jobs GROUP BY status";
 
   public static final String UPDATE_TOKEN =
@@ -537,6 +545,11 @@ public final class JobRepository {
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("cursor: not a cursor of this hub");
     }
+  }
+
+  /** Deletes up to {@code limit} finished jobs older than {@code maxAgeMs}; answers how many. */
+  public Future<Integer> pruneFinished(long maxAgeMs, int limit) {
+    return pool.preparedQuery(PRUNE_FINISHED).execute(Tuple.of(maxAgeMs, limit)).map(RowSet::rowCount);
   }
 
   public Future<Map<String, Long>> stats() {

@@ -183,4 +183,27 @@ class JobsApiTest {
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
         hub.rows("SELECT disconnected_at FROM crawler_sessions").get(0).getOffsetDateTime(0)).isNotNull());
   }
+
+  @Test
+  @DisplayName("finished jobs older than maxJobAge are pruned every cleanupInterval; open and recent ones stay")
+  void pruning() {
+    // GIVEN a hub pruning every 200 ms, an old completed job, a recent completed one and an old queued one
+    JobsHarness pruning = JobsHarness.start(JobsHarness.baseConfig(TestDatabase.freshDatabase())
+        .put("cleanupInterval", 200).put("maxJobAge", 60_000));
+    try {
+      TestDatabase.exec(pruning.cfg.database().url(), """
+          INSERT INTO jobs (id, status, entity_type, entity_id, finished_at, created_at) VALUES
+            ('old-done', 'completed', 'project', 'a', now() - interval '2 minutes', now() - interval '3 minutes'),
+            ('new-done', 'completed', 'project', 'b', now(), now()),
+            ('old-open', 'queued', 'project', 'c', NULL, now() - interval '3 minutes')""");
+
+      // WHEN the cleanup runs
+      // THEN only the old finished job is gone
+      await().atMost(Duration.ofSeconds(5)).until(() -> pruning.rows("SELECT 1 FROM jobs WHERE id = 'old-done'").isEmpty());
+      assertThat(pruning.rows("SELECT id FROM jobs ORDER BY id")).extracting(r -> r.getString(0))
+          .containsExactly("new-done", "old-open");
+    } finally {
+      pruning.close();
+    }
+  }
 }

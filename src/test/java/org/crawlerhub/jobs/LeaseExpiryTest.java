@@ -80,9 +80,10 @@ class LeaseExpiryTest {
     hub.crawlerEvent("connected", "crawler-1");
     hub.request("crawler-1", 1);
 
-    // WHEN it disconnects and reconnects (hello) 200 ms later
+    // WHEN it disconnects (the lease now expires leaseGrace from now) and reconnects (hello) within the grace
     hub.crawlerEvent("disconnected", "crawler-1");
-    await().pollDelay(Duration.ofMillis(200)).until(() -> true);
+    await().atMost(Duration.ofSeconds(1)).until(() -> hub.rows(
+        "SELECT 1 FROM jobs WHERE id = $1 AND lease_expires_at < now() + interval '1500 milliseconds'", id).size() == 1);
     hub.crawlerEvent("authenticated", "crawler-1");
 
     // THEN the lease outlives leaseGrace + 1 s and the crawler can still finish the job
