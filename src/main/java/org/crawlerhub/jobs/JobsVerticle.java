@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -74,6 +75,8 @@ public final class JobsVerticle extends VerticleBase {
   private final LeaseCache cache = new LeaseCache(200_000);
   private final Map<String, Future<LeaseCache.Entry>> loading = new HashMap<>();
   private final Map<String, Future<Void>> claimChains = new HashMap<>();
+  /** Per crawler: settles when every lifecycle write it sent so far is committed (or buffered). */
+  private final Map<String, Future<Void>> crawlerWrites = new HashMap<>();
   /** Latest progress per job since the last flush (coalesced: one write per job per flush). */
   private final LinkedHashMap<String, ProgressSlot> pendingProgress = new LinkedHashMap<>();
   private final Map<String, CrawlerSessionRepository.Heartbeat> pendingHeartbeats = new LinkedHashMap<>();
@@ -260,9 +263,12 @@ public final class JobsVerticle extends VerticleBase {
       return;
     }
     int want = n;
-    // A crawler's requests are claimed one after the other, so its lease count cannot be raced.
+    // A crawler's requests are claimed one after the other, so its lease count cannot be raced, and
+    // after its earlier lifecycle messages are durable: a job_completed sent just before a
+    // job_request frees its slot for that request (messages are forwarded without waiting).
     Future<Void> prev = claimChains.getOrDefault(crawlerId, Future.succeededFuture());
-    Future<Void> next = prev.transform(x -> claim(msg, crawlerId, want));
+    Future<Void> earlierWrites = crawlerWrites.getOrDefault(crawlerId, Future.succeededFuture());
+    Future<Void> next = prev.transform(x -> earlierWrites).transform(x -> claim(msg, crawlerId, want));
     claimChains.put(crawlerId, next);
     next.onComplete(x -> claimChains.remove(crawlerId, next));
   }
@@ -450,6 +456,13 @@ public final class JobsVerticle extends VerticleBase {
       return;
     }
     e.status = to;
+    Promise<Void> settled = Promise.promise();
+    s.committed().onComplete(x -> settled.tryComplete());
+    s.delayed().onComplete(x -> settled.tryComplete());
+    Future<Void> before = crawlerWrites.get(crawlerId);
+    Future<Void> barrier = before == null ? settled.future() : Future.join(before, settled.future()).mapEmpty();
+    crawlerWrites.put(crawlerId, barrier);
+    barrier.onComplete(x -> crawlerWrites.remove(crawlerId, barrier));
     boolean[] replied = {false};
     s.delayed().onSuccess(v -> {
       if (!replied[0]) {

@@ -281,4 +281,25 @@ class JobLifecycleTest {
     }
     throw new AssertionError("expected a failed reply");
   }
+
+  @Test
+  @DisplayName("a job_request sent right behind a job_completed (without waiting for its reply) already counts the freed slot")
+  void requestAfterCompletionSeesTheFreedSlot() {
+    // GIVEN a crawler limited to one lease, holding one job, and another job queued
+    hub.close();
+    hub = JobsHarness.start(JobsHarness.baseConfig(TestDatabase.freshDatabase()).put("maxConcurrentJobs", 1));
+    List<String> ids = hub.enqueue(spec("s/one", 2), spec("s/two", 1));
+    assertThat(hub.request("c", 1)).hasSize(1);
+
+    // WHEN it sends job_completed and job_request back to back, as the router forwards them
+    var completed = hub.sendCommand("c", JobsHarness.envelope("job_completed", ids.get(0),
+        new JsonObject().put("success", true).put("finalCounts", new JsonObject())));
+    var requested = hub.sendCommand("c", JobsHarness.envelope("job_request", null, new JsonObject().put("maxJobs", 1)));
+
+    // THEN the request gets the next job
+    assertThat(JobsHarness.get(completed).getJsonArray("frames")).isEmpty();
+    JsonArray jobs = JobsHarness.get(requested).getJsonArray("frames").getJsonObject(0).getJsonObject("data").getJsonArray("jobs");
+    assertThat(jobs).hasSize(1);
+    assertThat(jobs.getJsonObject(0).getString("id")).isEqualTo(ids.get(1));
+  }
 }
