@@ -58,7 +58,7 @@ public final class JobsClient {
     return request(Addresses.JOBS_ASSIGN, new JsonObject().put("jobId", jobId).put("crawlerId", crawlerId));
   }
 
-  /** Applies an error-manager decision, e.g. {@link RetryPolicy.Decision#toRequest}: {@code {job}}; 404, 409. */
+  /** Applies an error-manager decision, e.g. {@link org.crawlerhub.persistence.RetryPolicy.Decision#toRequest}: {@code {job}}; 404, 409. */
   public Future<JsonObject> applyRetryPolicy(JsonObject decision) {
     return request(Addresses.JOBS_APPLY_RETRY_POLICY, decision);
   }

@@ -55,7 +55,7 @@ final class JobsHarness implements AutoCloseable {
   }
 
   static JobsHarness start(JsonObject config) {
-    Vertx vertx = Vertx.vertx(new VertxOptions().setMaxEventLoopExecuteTime(TimeUnit.MILLISECONDS.toNanos(500)));
+    Vertx vertx = Vertx.vertx(new VertxOptions().setMaxEventLoopExecuteTime(TimeUnit.MILLISECONDS.toNanos(500)).setWarningExceptionTime(TimeUnit.MILLISECONDS.toNanos(500)));
     return new JobsHarness(vertx, HubConfig.fromJson(config));
   }
 

@@ -1,4 +1,4 @@
-package org.crawlerhub.jobs;
+package org.crawlerhub.persistence;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package org.crawlerhub.jobs;
+package org.crawlerhub.persistence;
 
 import io.vertx.core.json.JsonObject;
 import org.crawlerhub.config.HubConfig;
@@ -8,7 +8,8 @@ import org.crawlerhub.config.HubConfig;
  * {@code retryDelay × 2^(attempt-1)} capped at {@code retryMaxDelay}; a job that is not
  * recoverable, or whose attempt is already {@code >= maxAttempts}, is dead. Pure: no I/O, no clock.
  * The error manager applies it to {@code hub.job.events} with {@code to = "failed"} and sends
- * {@link Decision#toRequest} to {@code hub.jobs.retry-policy}.
+ * {@link Decision#toRequest} to {@code hub.jobs.retry-policy}. It lives in {@code persistence}
+ * because {@code errors} may import that package but not {@code jobs}.
  */
 public record RetryPolicy(long retryDelayMs, long retryMaxDelayMs) {
 
