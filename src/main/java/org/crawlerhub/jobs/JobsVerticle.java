@@ -82,6 +82,13 @@ public final class JobsVerticle extends VerticleBase {
   private final Map<String, CrawlerSessionRepository.Heartbeat> pendingHeartbeats = new LinkedHashMap<>();
   /** connectionId -> connection known from hub.crawler.events (cluster-wide). */
   private final Map<String, Connection> connections = new HashMap<>();
+  /** Crawlers whose last connection closed (their leases run out leaseGrace later unless they return). */
+  private final Set<String> gone = java.util.Collections.newSetFromMap(new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+      return size() > 100_000;
+    }
+  });
   private final List<Long> timers = new ArrayList<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final Map<String, Counter> transitionCounters = new HashMap<>();
@@ -117,9 +124,9 @@ public final class JobsVerticle extends VerticleBase {
       return progress.put("updatedAt", Instant.ofEpochMilli(atMillis).toString());
     }
 
-    PendingProgress toPending(String jobId) {
+    PendingProgress toPending(String jobId, long extendLeaseMs) {
       return new PendingProgress(jobId, owner, attempt, progressWithTime(), resume,
-          OffsetDateTime.ofInstant(Instant.ofEpochMilli(atMillis), ZoneOffset.UTC));
+          OffsetDateTime.ofInstant(Instant.ofEpochMilli(atMillis), ZoneOffset.UTC), extendLeaseMs);
     }
   }
 
@@ -150,7 +157,10 @@ public final class JobsVerticle extends VerticleBase {
     }
 
     var bus = vertx.eventBus();
-    consumers.add(bus.<JsonObject>consumer(Addresses.JOBS_COMMAND, this::onCommand));
+    // Local: the router of THIS node talks to the jobs service of this node, which holds the lease
+    // cache and per-crawler ordering for the crawlers connected here (a clustered send would
+    // otherwise round-robin across nodes).
+    consumers.add(bus.<JsonObject>localConsumer(Addresses.JOBS_COMMAND, this::onCommand));
     consumers.add(bus.<JsonObject>consumer(Addresses.JOBS_ENQUEUE, m -> api(m, () -> enqueue(m.body()))));
     consumers.add(bus.<JsonObject>consumer(Addresses.JOBS_GET, m -> api(m, () -> get(m.body()))));
     consumers.add(bus.<JsonObject>consumer(Addresses.JOBS_LIST, m -> api(m, () -> list(m.body()))));
@@ -528,7 +538,9 @@ public final class JobsVerticle extends VerticleBase {
     if (!pendingProgress.isEmpty()) {
       List<PendingProgress> batch = new ArrayList<>(pendingProgress.size());
       Map<String, ProgressSlot> slots = new HashMap<>(pendingProgress);
-      pendingProgress.forEach((id, slot) -> batch.add(slot.toPending(id)));
+      // Progress extends a lease (SPEC §2.1) unless its crawler is gone: then leaseGrace runs out.
+      long extend = cfg.heartbeatTimeout() + cfg.leaseGrace();
+      pendingProgress.forEach((id, slot) -> batch.add(slot.toPending(id, gone.contains(slot.owner) ? 0 : extend)));
       pendingProgress.clear();
       for (int i = 0; i < batch.size(); i += FLUSH_CHUNK) {
         List<PendingProgress> chunk = batch.subList(i, Math.min(batch.size(), i + FLUSH_CHUNK));
@@ -596,6 +608,7 @@ public final class JobsVerticle extends VerticleBase {
       case "connected", "authenticated" -> {
         String crawlerId = ev.getString("crawlerId", connectionId);
         connections.put(connectionId, new Connection(crawlerId, local));
+        gone.remove(crawlerId);
         if (local) {
           sessions.open(connectionId, crawlerId, nid, ev.getString("transport"), ev.getString("version"),
               ev.getValue("capabilities") instanceof JsonArray a ? a : null, at)
@@ -614,6 +627,7 @@ public final class JobsVerticle extends VerticleBase {
                   PgErrors.describe(err)));
           boolean stillConnected = connections.values().stream().anyMatch(x -> x.crawlerId().equals(crawlerId));
           if (!stillConnected) {
+            gone.add(crawlerId);
             leaseWrite(List.of(crawlerId), cfg.leaseGrace(), event);
           }
         }

@@ -83,13 +83,16 @@ public final class JobRepository {
 
   public static final String EVENT_EXISTS = "SELECT 1 FROM job_events WHERE event_key = $1";
 
-  /** Coalesced progress of many jobs, fenced by lease owner and attempt. */
+  /** Coalesced progress of many jobs, fenced by lease owner and attempt; extends live leases. */
   public static final String FLUSH_PROGRESS = """
       UPDATE jobs j SET progress = coalesce(j.progress, '{}'::jsonb) || u.progress::jsonb,
         resume_state = coalesce(u.resume_state::jsonb, j.resume_state),
-        last_message_at = greatest(j.last_message_at, u.at), updated_at = now()
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::text[])
-        AS u(id, progress, resume_state, at, attempt, owner)
+        last_message_at = greatest(j.last_message_at, u.at), updated_at = now(),
+        lease_expires_at = CASE WHEN u.extend_ms > 0 AND j.status IN ('assigned','running')
+          THEN greatest(j.lease_expires_at, now() + u.extend_ms * interval '1 millisecond')
+          ELSE j.lease_expires_at END
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::text[], $7::bigint[])
+        AS u(id, progress, resume_state, at, attempt, owner, extend_ms)
       WHERE j.id = u.id AND j.attempt = u.attempt AND j.lease_owner = u.owner""";
 
   /** Sets the lease expiry of every live lease of the given crawlers to now + {@code $2} ms. */
@@ -318,8 +321,10 @@ public final class JobRepository {
     OffsetDateTime[] at = new OffsetDateTime[n];
     Integer[] attempts = new Integer[n];
     String[] owners = new String[n];
+    Long[] extend = new Long[n];
     for (int i = 0; i < n; i++) {
       PendingProgress p = batch.get(i);
+      extend[i] = p.extendLeaseMs();
       ids[i] = p.jobId();
       progress[i] = p.progress() == null ? "{}" : p.progress().encode();
       resume[i] = p.resumeState() == null ? null : p.resumeState().encode();
@@ -328,7 +333,7 @@ public final class JobRepository {
       owners[i] = p.owner();
     }
     Tuple args = Tuple.tuple().addArrayOfString(ids).addArrayOfString(progress).addArrayOfString(resume)
-        .addArrayOfTemporal(at).addArrayOfInteger(attempts).addArrayOfString(owners);
+        .addArrayOfTemporal(at).addArrayOfInteger(attempts).addArrayOfString(owners).addArrayOfLong(extend);
     return pool.preparedQuery(FLUSH_PROGRESS).execute(args).map(RowSet::rowCount);
   }
 

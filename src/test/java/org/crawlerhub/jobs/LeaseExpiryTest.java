@@ -108,6 +108,30 @@ class LeaseExpiryTest {
   }
 
   @Test
+  @DisplayName("job_progress extends the lease even when no connection event was seen, but not after the crawler disconnected")
+  void progressExtendsTheLease() {
+    // GIVEN a running job of a crawler the hub saw no connection event for (lease 4 s from the claim)
+    String id = hub.enqueue(spec("p/one", 1)).get(0);
+    hub.request("crawler-1", 1);
+    hub.command("crawler-1", "job_started", id, new JsonObject());
+
+    // WHEN it reports progress every 400 ms for 5 s
+    // THEN the lease never runs out
+    long[] processed = {0};
+    await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(7)).pollInterval(Duration.ofMillis(400)).until(() -> {
+      hub.command("crawler-1", "job_progress", id, JobsHarness.progress(++processed[0], 1000));
+      return "running".equals(hub.job(id).getString("status"));
+    });
+
+    // WHEN it disconnects, with a last progress message right behind
+    hub.crawlerEvent("disconnected", "crawler-1");
+    hub.command("crawler-1", "job_progress", id, JobsHarness.progress(++processed[0], 1000));
+
+    // THEN the lease still expires within leaseGrace + 1 s
+    await().atMost(Duration.ofMillis(2500)).until(() -> "queued".equals(hub.job(id).getString("status")));
+  }
+
+  @Test
   @DisplayName("a job that sent nothing for jobTimeout is requeued as stuck and its lease fenced")
   void stuckJob() {
     // GIVEN a running job whose last message is two hours old
