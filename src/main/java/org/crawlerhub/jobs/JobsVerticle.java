@@ -1120,5 +1120,9 @@ public final class JobsVerticle extends VerticleBase {
     transitionCounters.computeIfAbsent(from + ">" + to, k -> Counter.builder(HubMetrics.JOB_TRANSITIONS)
         .tag("from", from).tag("to", to).register(HubMetrics.registry())).increment();
     vertx.eventBus().publish(Addresses.JOB_EVENTS, ev);
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("Job {} {} -> {} (attempt {}, crawler {}, {})", ev.getString("jobId"), from, to,
+          ev.getInteger("attempt"), ev.getString("crawlerId"), ev.getString("reason"));
+    }
   }
 }

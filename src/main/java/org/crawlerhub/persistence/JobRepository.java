@@ -68,7 +68,8 @@ public final class JobRepository {
   public static final String TRANSITION = """
       WITH upd AS (
         UPDATE jobs SET status = $3::text, updated_at = now(), last_message_at = now(),
-          started_at = CASE WHEN $3::text = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
+          started_at = CASE WHEN $3::text IN ('running','completed','failed') THEN coalesce(started_at, now())
+                            ELSE started_at END,
           finished_at = CASE WHEN $3::text IN ('completed','dead','cancelled') THEN now() ELSE finished_at END,
           progress = CASE WHEN $7::jsonb IS NULL THEN progress ELSE coalesce(progress, '{}'::jsonb) || $7::jsonb END,
           resume_state = coalesce($8::jsonb, resume_state)
