@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.crawlerhub.config.HubConfig;
+import org.crawlerhub.metrics.HubMetrics;
 import org.crawlerhub.testing.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,6 +42,8 @@ class LeaseExpiryTest {
     hub.request("crawler-1", 1);
     hub.command("crawler-1", "job_started", id, new JsonObject());
 
+    double expiriesBefore = counter(HubMetrics.LEASE_EXPIRIES);
+
     // WHEN its connection goes away
     long disconnectedAt = System.nanoTime();
     hub.crawlerEvent("disconnected", "crawler-1");
@@ -56,6 +59,10 @@ class LeaseExpiryTest {
         "running->queued@2");
     await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> assertThat(hub.busEvents(id))
         .filteredOn(e -> "lease_expired".equals(e.getString("reason"))).hasSize(1));
+    assertThat(counter(HubMetrics.LEASE_EXPIRIES) - expiriesBefore).isEqualTo(1.0);
+    assertThat(HubMetrics.registry().find(HubMetrics.JOB_TRANSITIONS).tag("from", "running").tag("to", "queued")
+        .counter()).isNotNull();
+    assertThat(HubMetrics.registry().find(HubMetrics.JOBS_BY_STATUS).tag("status", "queued").gauge()).isNotNull();
 
     // WHEN another crawler claims it and the zombie reports completion afterwards
     JsonArray reassigned = hub.request("crawler-2", 1);
@@ -70,6 +77,11 @@ class LeaseExpiryTest {
     assertThat(hub.command("crawler-2", "job_completed", id,
         new JsonObject().put("success", true).put("finalCounts", new JsonObject())).getJsonArray("frames")).isEmpty();
     assertThat(hub.eventsOf(id)).endsWith("queued->assigned@2", "assigned->completed@2");
+  }
+
+  private static double counter(String name) {
+    var c = HubMetrics.registry().find(name).counter();
+    return c == null ? 0 : c.count();
   }
 
   @Test
