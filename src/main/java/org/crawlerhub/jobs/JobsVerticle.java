@@ -37,7 +37,6 @@ import org.crawlerhub.persistence.Database;
 import org.crawlerhub.persistence.ExpiredJob;
 import org.crawlerhub.persistence.JobRepository;
 import org.crawlerhub.persistence.JobStoreException;
-import org.crawlerhub.persistence.LeaseRow;
 import org.crawlerhub.persistence.NewJob;
 import org.crawlerhub.persistence.PendingProgress;
 import org.crawlerhub.persistence.PgErrors;
