@@ -98,6 +98,14 @@ class OutageTest {
     return vertx.eventBus().<JsonObject>request(Addresses.JOBS_COMMAND, env, opts).await(30, TimeUnit.SECONDS).body();
   }
 
+  private io.vertx.core.Future<JsonObject> sendAsync(String type, String jobId, JsonObject data) {
+    JsonObject env = new JsonObject().put("type", type).put("timestamp", Instant.now().toString()).put("data", data)
+        .put("jobId", jobId);
+    DeliveryOptions opts = new DeliveryOptions().addHeader("connectionId", "conn-c").addHeader("crawlerId", "c")
+        .addHeader("nodeId", "node-outage").addHeader("transport", "unix").setSendTimeout(20_000);
+    return vertx.eventBus().<JsonObject>request(Addresses.JOBS_COMMAND, env, opts).map(m -> m.body());
+  }
+
   private List<String> prepareRunningJobs(int n) throws Exception {
     JsonArray specs = new JsonArray();
     for (int i = 0; i < n; i++) {
@@ -140,26 +148,33 @@ class OutageTest {
     List<String> ids = prepareRunningJobs(40);
     assertThat(ids).hasSize(40);
 
-    // WHEN PostgreSQL stops and the crawler keeps reporting progress and completions
-    pg.close();
-    pg = null;
-    List<JsonObject> replies = new ArrayList<>();
-    for (String id : ids) {
-      replies.add(send("job_progress", id, new JsonObject().put("stage", "fetching").put("entityType", "issue")
+    // WHEN the crawler streams progress and completions and PostgreSQL stops in the middle of the stream
+    List<io.vertx.core.Future<JsonObject>> inFlight = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) {
+      String id = ids.get(i);
+      inFlight.add(sendAsync("job_progress", id, new JsonObject().put("stage", "fetching").put("entityType", "issue")
           .put("processed", 10).put("total", 10)));
-      replies.add(send("job_completed", id, new JsonObject().put("success", true)
+      inFlight.add(sendAsync("job_completed", id, new JsonObject().put("success", true)
           .put("finalCounts", new JsonObject().put("issues", 10))));
+      if (i == 10) {
+        pg.close();
+        pg = null;
+      }
+    }
+    List<JsonObject> replies = new ArrayList<>();
+    for (io.vertx.core.Future<JsonObject> f : inFlight) {
+      replies.add(f.await(30, TimeUnit.SECONDS));
     }
     JsonObject claimWhileDown = send("job_request", null, new JsonObject().put("maxJobs", 1));
 
     // THEN the hub kept serving: every message accepted, the writes are buffered, claims answer empty plus an error
     assertThat(replies).allMatch(r -> r.getJsonArray("frames") != null && r.getJsonArray("frames").isEmpty());
-    assertThat(buffered()).isGreaterThanOrEqualTo(40.0);
+    assertThat(buffered()).isGreaterThan(0.0);
     JsonArray frames = claimWhileDown.getJsonArray("frames");
     assertThat(frames).hasSize(2);
     assertThat(frames.getJsonObject(0).getJsonObject("data").getJsonArray("jobs")).isEmpty();
     assertThat(frames.getJsonObject(1).getString("type")).isEqualTo("error");
-    assertThat(busEvents).noneMatch(e -> "completed".equals(e.getString("to")));
+    assertThat(busEvents.stream().filter(e -> "completed".equals(e.getString("to"))).count()).isLessThan(40L);
 
     // WHEN PostgreSQL comes back on the same port and data directory
     pg = startPg();
