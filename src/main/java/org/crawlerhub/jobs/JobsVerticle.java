@@ -642,9 +642,16 @@ public final class JobsVerticle extends VerticleBase {
     if (crawlerIds.isEmpty()) {
       return;
     }
-    leaseWrites = leaseWrites.transform(x -> jobs.setLeaseExpiry(crawlerIds, ms)
+    leaseWrites = leaseWrites.transform(x -> setLeaseExpiry(crawlerIds, ms, 3)
         .onFailure(err -> LOG.warn("Could not set lease expiry ({}) for {} crawlers: {}", why, crawlerIds.size(),
             PgErrors.describe(err))));
+  }
+
+  /** Retries a transient failure (e.g. a deadlock with a batch touching the same rows) a few times. */
+  private Future<Integer> setLeaseExpiry(List<String> crawlerIds, long ms, int tries) {
+    return jobs.setLeaseExpiry(crawlerIds, ms).recover(err -> tries > 1 && PgErrors.isTransient(err) && !stopped
+        ? vertx.timer(100).compose(v -> setLeaseExpiry(crawlerIds, ms, tries - 1))
+        : Future.failedFuture(err));
   }
 
   private void renewLocalLeases() {
