@@ -9,8 +9,15 @@
  * of {@code database.poolSize} connections. Undeploying flushes progress and waits (bounded by
  * {@code shutdownTimeout}, at most 10 s) for buffered lifecycle writes.
  *
+ * <h2>Classes</h2>
+ * {@code JobsVerticle} (crawler commands, lease cache, coalesced progress, lease renewal/expiry,
+ * crawler_sessions, discovery, token refresh), {@code JobsApi} (the {@code hub.jobs.*} request/reply
+ * operations), {@code LeaseExpiryScanner}, {@code DiscoveryPlan}, {@code JobSpecs} (POST /api/jobs
+ * validation), {@code TokenRefresher}, {@code JobsClient} (Java API over the bus). The default retry
+ * computation is {@link org.crawlerhub.persistence.RetryPolicy}.
+ *
  * <h2>Addresses consumed</h2>
- * {@code hub.jobs.command} (router; replies {@code {"frames":[...]}} or {@code {"error":{code,message}}}),
+ * {@code hub.jobs.command} (a LOCAL consumer: each node's router; replies {@code {"frames":[...]}} or {@code {"error":{code,message}}}),
  * {@code hub.jobs.enqueue|get|list|cancel|retry|assign|retry-policy|stats} (request/reply, failures
  * {@code fail(status, "CODE: message")}), {@code hub.crawler.events} (leases, crawler_sessions),
  * {@code hub.crawler.message.heartbeat} (crawler_sessions, batched), {@code hub.job.events} (cache
