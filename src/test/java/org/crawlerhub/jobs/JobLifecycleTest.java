@@ -258,6 +258,34 @@ class JobLifecycleTest {
   }
 
   @Test
+  @DisplayName("job_request claims min(maxJobs, maxJobsPerRequest), maxJobsPerRequest when maxJobs is absent, and never a job before its not_before")
+  void requestSizes() {
+    // GIVEN 12 queued jobs, one of them not due before an hour from now, and no per-crawler cap in the way
+    hub.close();
+    hub = JobsHarness.start(JobsHarness.baseConfig(TestDatabase.freshDatabase()).put("maxConcurrentJobs", 100));
+    JsonObject[] specs = new JsonObject[12];
+    for (int i = 0; i < 12; i++) {
+      specs[i] = spec("size/" + i, i == 0 ? 9 : 1);
+    }
+    List<String> ids = hub.enqueue(specs);
+    TestDatabase.exec(hub.cfg.database().url(),
+        "UPDATE jobs SET not_before = now() + interval '1 hour' WHERE id = '" + ids.get(0) + "'");
+
+    // WHEN requests ask for nothing in particular, for too many, and for the rest
+    JsonArray byDefault = hub.command("c", "job_request", null, new JsonObject())
+        .getJsonArray("frames").getJsonObject(0).getJsonObject("data").getJsonArray("jobs");
+    JsonArray tooMany = hub.request("c", 50);
+    JsonArray rest = hub.request("c", 50);
+
+    // THEN 5, 5 and the last 1; the job with not_before in the future (though highest priority) is never handed out
+    assertThat(byDefault).hasSize(5);
+    assertThat(tooMany).hasSize(5);
+    assertThat(rest).hasSize(1);
+    assertThat(byDefault.getJsonObject(0).getString("id")).isNotEqualTo(ids.get(0));
+    assertThat(hub.job(ids.get(0)).getString("status")).isEqualTo("queued");
+  }
+
+  @Test
   @DisplayName("an operator assignment marks a queued job assigned to that crawler exactly as a claim would")
   void assign() {
     // GIVEN a queued job
