@@ -286,6 +286,32 @@ class JobLifecycleTest {
   }
 
   @Test
+  @DisplayName("undeploying the jobs service (shutdown) flushes progress that was still waiting for its flush interval")
+  void stopFlushesProgress() {
+    // GIVEN a hub that flushes progress only once a minute, with a running job
+    hub.close();
+    String url = TestDatabase.freshDatabase();
+    hub = JobsHarness.start(JobsHarness.baseConfig(url).put("progressFlushInterval", 60_000));
+    String id = hub.enqueue(spec("stop/one", 1)).get(0);
+    hub.request("c", 1);
+    hub.command("c", "job_started", id, new JsonObject());
+    hub.command("c", "job_progress", id, progress(7, 10));
+    assertThat(hub.job(id).getJsonObject("progress")).isNull();
+
+    // WHEN the hub shuts down
+    hub.close();
+
+    // THEN the progress is in the database
+    JobsHarness check = JobsHarness.start(JobsHarness.baseConfig(url));
+    try {
+      assertThat(check.job(id).getJsonObject("progress").getInteger("processed")).isEqualTo(7);
+    } finally {
+      check.close();
+    }
+    hub = JobsHarness.start(JobsHarness.baseConfig(url));
+  }
+
+  @Test
   @DisplayName("an operator assignment marks a queued job assigned to that crawler exactly as a claim would")
   void assign() {
     // GIVEN a queued job
