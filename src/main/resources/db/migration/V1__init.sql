@@ -40,6 +40,9 @@ CREATE INDEX jobs_created_idx ON jobs (created_at DESC, id DESC);
 CREATE UNIQUE INDEX jobs_open_dedupe_idx ON jobs (entity_type, entity_id, coalesce(command, ''))
     WHERE status IN ('queued','assigned','running');
 CREATE UNIQUE INDEX jobs_dedupe_key_idx ON jobs (dedupe_key) WHERE dedupe_key IS NOT NULL;
+-- Lease scanner: live leases by expiry, due retries.
+CREATE INDEX jobs_lease_expiry_idx ON jobs (lease_expires_at) WHERE status IN ('assigned','running');
+CREATE INDEX jobs_retry_due_idx ON jobs (not_before) WHERE status = 'failed';
 
 CREATE TABLE job_events (
     id          bigserial PRIMARY KEY,
@@ -50,7 +53,11 @@ CREATE TABLE job_events (
     attempt     integer     NOT NULL,
     crawler_id  text,
     reason      text,
-    node_id     text
+    node_id     text,
+    details     jsonb,
+    -- '<jobId>:<attempt>:<to_status>': a transition happens at most once per attempt, so a replayed
+    -- write (after an ambiguous commit during a database outage) cannot duplicate its event.
+    event_key   text        NOT NULL UNIQUE
 );
 CREATE INDEX job_events_job_idx ON job_events (job_id, id);
 

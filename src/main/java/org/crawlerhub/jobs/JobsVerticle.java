@@ -1,0 +1,915 @@
+package org.crawlerhub.jobs;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.crawlerhub.bus.Addresses;
+import org.crawlerhub.config.HubConfig;
+import org.crawlerhub.metrics.HubMetrics;
+import org.crawlerhub.persistence.AreaRepository;
+import org.crawlerhub.persistence.BatchMetrics;
+import org.crawlerhub.persistence.CrawlerSessionRepository;
+import org.crawlerhub.persistence.Database;
+import org.crawlerhub.persistence.ExpiredJob;
+import org.crawlerhub.persistence.JobRepository;
+import org.crawlerhub.persistence.PendingProgress;
+import org.crawlerhub.persistence.PgErrors;
+import org.crawlerhub.persistence.Transition;
+import org.crawlerhub.persistence.TransitionResult;
+import org.crawlerhub.persistence.WriteBuffer;
+import org.crawlerhub.protocol.ErrorCode;
+import org.crawlerhub.protocol.Frames;
+import org.crawlerhub.protocol.ProtocolException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The job lifecycle state machine on PostgreSQL (SPEC §2, §7). One instance per node.
+ *
+ * <p>Consumes {@code hub.jobs.command} (crawler messages forwarded by the router) and the
+ * {@code hub.jobs.*} API addresses; listens to {@code hub.crawler.events} and heartbeats for leases
+ * and {@code crawler_sessions}. Lifecycle transitions go through a {@link WriteBuffer} (durable
+ * before they are published on {@code hub.job.events}; buffered and replayed while PostgreSQL is
+ * down); {@code job_progress} is validated against an in-memory {@link LeaseCache} and flushed
+ * coalesced. Timers: progress/heartbeat flush ({@code progressFlushInterval}), lease scanner
+ * ({@code leaseCheckInterval}), lease renewal for crawlers connected to this node
+ * ({@code heartbeatInterval}), queue gauges.
+ */
+public final class JobsVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(JobsVerticle.class);
+  private static final List<String> STATUSES = JobsApi.STATUSES;
+  private static final Map<String, AtomicLong> BY_STATUS = new ConcurrentHashMap<>();
+  private static final int FLUSH_CHUNK = 5000;
+
+  private final HubConfig cfg;
+  private final String nodeId;
+  private final LeaseCache cache = new LeaseCache(200_000);
+  private final Map<String, Future<LeaseCache.Entry>> loading = new HashMap<>();
+  private final Map<String, Future<Void>> claimChains = new HashMap<>();
+  /** Per crawler: settles when every lifecycle write it sent so far is committed (or buffered). */
+  private final Map<String, Future<Void>> crawlerWrites = new HashMap<>();
+  /** Latest progress per job since the last flush (coalesced: one write per job per flush). */
+  private final LinkedHashMap<String, ProgressSlot> pendingProgress = new LinkedHashMap<>();
+  private final Map<String, CrawlerSessionRepository.Heartbeat> pendingHeartbeats = new LinkedHashMap<>();
+  /** connectionId -> connection known from hub.crawler.events (cluster-wide). */
+  private final Map<String, Connection> connections = new HashMap<>();
+  /** Crawlers whose last connection closed (their leases run out leaseGrace later unless they return). */
+  private final Set<String> gone = java.util.Collections.newSetFromMap(new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+      return size() > 100_000;
+    }
+  });
+  private final List<Long> timers = new ArrayList<>();
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private final Map<String, Counter> transitionCounters = new HashMap<>();
+
+  private Pool pool;
+  private JobRepository jobs;
+  private CrawlerSessionRepository sessions;
+  private WriteBuffer buffer;
+  private LeaseExpiryScanner scanner;
+  private TokenRefresher tokens;
+  private Counter leaseExpiries;
+  private Future<?> leaseWrites = Future.succeededFuture();
+  private boolean flushing;
+  private boolean scanning;
+  private boolean stopped;
+
+  private record Connection(String crawlerId, boolean local) {}
+
+  /** Mutable so the hot job_progress path allocates nothing per message beyond the message itself. */
+  private static final class ProgressSlot {
+    final String owner;
+    final int attempt;
+    JsonObject progress;
+    JsonObject resume;
+    long atMillis;
+
+    ProgressSlot(String owner, int attempt) {
+      this.owner = owner;
+      this.attempt = attempt;
+    }
+
+    JsonObject progressWithTime() {
+      return progress.put("updatedAt", Instant.ofEpochMilli(atMillis).toString());
+    }
+
+    PendingProgress toPending(String jobId, long extendLeaseMs) {
+      return new PendingProgress(jobId, owner, attempt, progressWithTime(), resume,
+          OffsetDateTime.ofInstant(Instant.ofEpochMilli(atMillis), ZoneOffset.UTC), extendLeaseMs);
+    }
+  }
+
+  public JobsVerticle(HubConfig cfg) {
+    this.cfg = Objects.requireNonNull(cfg, "cfg");
+    this.nodeId = cfg.nodeId() == null ? "node" : cfg.nodeId();
+  }
+
+  @Override
+  public Future<?> start() {
+    if (cfg.database().url() == null) {
+      return Future.failedFuture(new IllegalStateException("JobsVerticle needs database.url (app starts the database first)"));
+    }
+    pool = Database.pool(vertx, cfg.database().url(), cfg.database().poolSize());
+    jobs = new JobRepository(pool);
+    sessions = new CrawlerSessionRepository(pool);
+    int lanes = Math.max(1, Math.min(4, cfg.database().poolSize() / 2));
+    buffer = new WriteBuffer(vertx, pool, cfg.database().writeBufferSize(), lanes, 64, 2000);
+    scanner = new LeaseExpiryScanner(jobs, cfg.jobTimeout(), nodeId);
+    tokens = new TokenRefresher(vertx, cfg.tokenRefresh());
+    MeterRegistry registry = HubMetrics.registry();
+    leaseExpiries = Counter.builder(HubMetrics.LEASE_EXPIRIES).description("leases expired and requeued").register(registry);
+    for (String s : STATUSES) {
+      AtomicLong v = BY_STATUS.computeIfAbsent(s, k -> new AtomicLong());
+      if (registry.find(HubMetrics.JOBS_BY_STATUS).tag("status", s).gauge() == null) {
+        Gauge.builder(HubMetrics.JOBS_BY_STATUS, v, AtomicLong::get).tag("status", s).strongReference(true).register(registry);
+      }
+    }
+
+    var bus = vertx.eventBus();
+    // Local: the router of THIS node talks to the jobs service of this node, which holds the lease
+    // cache and per-crawler ordering for the crawlers connected here (a clustered send would
+    // otherwise round-robin across nodes).
+    consumers.add(bus.<JsonObject>localConsumer(Addresses.JOBS_COMMAND, this::onCommand));
+    JobsApi api = new JobsApi(cfg, nodeId, pool, jobs, this::onApiMove, this::publish, this::updateGauges);
+    api.register(bus, consumers);
+    consumers.add(bus.<JsonObject>consumer(Addresses.CRAWLER_EVENTS, m -> onCrawlerEvent(m.body())));
+    consumers.add(bus.<JsonObject>consumer(Addresses.message("heartbeat"), this::onHeartbeat));
+    consumers.add(bus.<JsonObject>consumer(Addresses.JOB_EVENTS, m -> onJobEvent(m.body())));
+
+    timers.add(vertx.setPeriodic(Math.max(10, cfg.progressFlushInterval()), id -> flush()));
+    timers.add(vertx.setPeriodic(Math.max(10, cfg.leaseCheckInterval()), id -> scan()));
+    timers.add(vertx.setPeriodic(Math.max(100, cfg.heartbeatInterval()), id -> renewLocalLeases()));
+    timers.add(vertx.setPeriodic(5000, id -> refreshGauges()));
+    if (cfg.cleanupInterval() > 0 && cfg.maxJobAge() > 0) {
+      timers.add(vertx.setPeriodic(cfg.cleanupInterval(), id -> pruneFinished()));
+    }
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
+        .onSuccess(v -> {
+          refreshGauges();
+          LOG.info("Jobs service started on node {}", nodeId);
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopped = true;
+    timers.forEach(vertx::cancelTimer);
+    consumers.forEach(MessageConsumer::unregister);
+    tokens.close();
+    long deadline = System.currentTimeMillis() + Math.min(cfg.shutdownTimeout(), 10_000);
+    return flush().transform(v -> awaitDrained(deadline))
+        .transform(v -> {
+          buffer.close();
+          return pool.close();
+        });
+  }
+
+  private Future<Void> awaitDrained(long deadline) {
+    if (buffer.size() == 0 || System.currentTimeMillis() > deadline) {
+      return Future.succeededFuture();
+    }
+    return vertx.timer(50).compose(x -> awaitDrained(deadline));
+  }
+
+  // =============================================================== crawler commands
+
+  private void onCommand(Message<JsonObject> msg) {
+    JsonObject env = msg.body();
+    String type = env == null ? null : env.getString("type");
+    String crawlerId = crawlerId(msg);
+    String jobId = env == null ? null : env.getValue("jobId") instanceof String s ? s : null;
+    try {
+      switch (String.valueOf(type)) {
+        case "job_request" -> onJobRequest(msg, env, crawlerId);
+        case "job_started", "job_progress", "job_completed", "job_failed" -> onLifecycle(msg, type, env, crawlerId);
+        case "jobs_discovered" -> onJobsDiscovered(msg, env, crawlerId);
+        case "discovery" -> onDiscovery(msg, env, crawlerId);
+        case "token_refresh_request" -> onTokenRefresh(msg, env, crawlerId);
+        default -> replyError(msg, new ProtocolException(ErrorCode.UNKNOWN_TYPE,
+            "type: the jobs service does not handle '" + type + "'"));
+      }
+    } catch (ProtocolException e) {
+      replyError(msg, e);
+    } catch (RuntimeException e) {
+      LOG.error("Failed to handle {} from crawler {} (job {})", type, crawlerId, jobId, e);
+      replyError(msg, new ProtocolException(ErrorCode.INTERNAL, "internal error handling " + type));
+    }
+  }
+
+  private static String crawlerId(Message<?> msg) {
+    String c = msg.headers().get(Addresses.Headers.CRAWLER_ID);
+    if (c == null || c.isEmpty()) {
+      c = msg.headers().get(Addresses.Headers.CONNECTION_ID);
+    }
+    return c == null ? "unknown" : c;
+  }
+
+  /** The reply of an accepted message that needs no answer frame (copied by the bus on delivery). */
+  private static final JsonObject NO_FRAMES = new JsonObject().put("frames", new JsonArray());
+
+  private static void replyFrames(Message<JsonObject> msg, JsonObject... frames) {
+    if (frames.length == 0) {
+      msg.reply(NO_FRAMES);
+      return;
+    }
+    msg.reply(new JsonObject().put("frames", new JsonArray(Arrays.asList((Object[]) frames))));
+  }
+
+  private static void replyError(Message<JsonObject> msg, ProtocolException e) {
+    msg.reply(new JsonObject().put("error", new JsonObject().put("code", e.code().name()).put("message", e.getMessage())));
+  }
+
+  private static void replyError(Message<JsonObject> msg, ErrorCode code, String message) {
+    replyError(msg, new ProtocolException(code, message));
+  }
+
+  // --------------------------------------------------------------- job_request
+
+  private void onJobRequest(Message<JsonObject> msg, JsonObject env, String crawlerId) {
+    JsonObject data = env.getJsonObject("data", new JsonObject());
+    int n = cfg.maxJobsPerRequest();
+    if (data.getValue("maxJobs") instanceof Number max) {
+      n = Math.max(0, Math.min(n, max.intValue()));
+    }
+    if (n == 0) {
+      replyFrames(msg, Frames.jobResponse(new JsonArray()));
+      return;
+    }
+    int want = n;
+    // A crawler's requests are claimed one after the other, so its lease count cannot be raced, and
+    // after its earlier lifecycle messages are durable: a job_completed sent just before a
+    // job_request frees its slot for that request (messages are forwarded without waiting).
+    Future<Void> prev = claimChains.getOrDefault(crawlerId, Future.succeededFuture());
+    Future<Void> earlierWrites = crawlerWrites.getOrDefault(crawlerId, Future.succeededFuture());
+    Future<Void> next = prev.transform(x -> earlierWrites).transform(x -> claim(msg, crawlerId, want));
+    claimChains.put(crawlerId, next);
+    next.onComplete(x -> claimChains.remove(crawlerId, next));
+  }
+
+  private Future<Void> claim(Message<JsonObject> msg, String crawlerId, int n) {
+    long leaseMs = cfg.heartbeatTimeout() + cfg.leaseGrace();
+    return jobs.claim(crawlerId, n, cfg.maxConcurrentJobs(), leaseMs, nodeId).transform(ar -> {
+      if (ar.failed()) {
+        LOG.warn("job_request of crawler {}: claim failed ({})", crawlerId, PgErrors.describe(ar.cause()));
+        replyFrames(msg, Frames.jobResponse(new JsonArray()), Frames.error(ErrorCode.INTERNAL,
+            "database unavailable: no jobs can be handed out right now, retry later", "job_request", null));
+        return Future.succeededFuture();
+      }
+      JsonArray out = new JsonArray();
+      String at = Instant.now().toString();
+      for (Row r : ar.result()) {
+        String id = r.getString("id");
+        int attempt = r.getInteger("attempt");
+        int max = r.getInteger("max_attempts");
+        cache.put(id, new LeaseCache.Entry("assigned", crawlerId, attempt, max));
+        JsonObject simple = new JsonObject().put("id", id).put("entityType", r.getString("entity_type"))
+            .put("entityId", r.getString("entity_id")).put("gitlabUrl", r.getString("gitlab_url"))
+            .put("accessToken", r.getString("access_token"));
+        Object resume = r.getJson("resume_state");
+        if (resume != null) {
+          simple.put("resumeState", resume);
+        }
+        out.add(simple);
+        publish(event(id, "queued", "assigned", attempt, max, crawlerId, "job_request", null, at));
+      }
+      if (!out.isEmpty()) {
+        LOG.debug("Crawler {} claimed {} jobs", crawlerId, out.size());
+      }
+      replyFrames(msg, Frames.jobResponse(out));
+      return Future.succeededFuture();
+    });
+  }
+
+  // --------------------------------------------------------------- lifecycle
+
+  private void onLifecycle(Message<JsonObject> msg, String type, JsonObject env, String crawlerId) {
+    String jobId = env.getValue("jobId") instanceof String s ? s : null;
+    if (jobId == null) {
+      throw new ProtocolException(ErrorCode.MISSING_JOB_ID, "jobId: required for " + type);
+    }
+    JsonObject data = env.getValue("data") instanceof JsonObject d ? d : new JsonObject();
+    LeaseCache.Entry e = cache.get(jobId);
+    if (e != null && !loading.containsKey(jobId)) {
+      lifecycle(msg, type, jobId, data, crawlerId, e);
+      return;
+    }
+    lease(jobId).onComplete(ar -> {
+      if (ar.failed()) {
+        replyError(msg, ErrorCode.INTERNAL, "database unavailable: cannot check the lease of job " + jobId);
+      } else if (ar.result() == null) {
+        replyError(msg, ErrorCode.UNKNOWN_JOB, "job " + jobId + " does not exist");
+      } else {
+        try {
+          lifecycle(msg, type, jobId, data, crawlerId, ar.result());
+        } catch (ProtocolException pe) {
+          replyError(msg, pe);
+        }
+      }
+    });
+  }
+
+  /** The cached lease, loading it once on a miss (concurrent misses share the load, in order). */
+  private Future<LeaseCache.Entry> lease(String jobId) {
+    Future<LeaseCache.Entry> inFlight = loading.get(jobId);
+    if (inFlight != null) {
+      return inFlight;
+    }
+    LeaseCache.Entry e = cache.get(jobId);
+    if (e != null) {
+      return Future.succeededFuture(e);
+    }
+    Future<LeaseCache.Entry> f = jobs.loadLease(jobId)
+        .map(row -> row == null ? null : cache.putIfAbsent(jobId, LeaseCache.Entry.of(row)));
+    loading.put(jobId, f);
+    f.onComplete(x -> loading.remove(jobId, f));
+    return f;
+  }
+
+  private void lifecycle(Message<JsonObject> msg, String type, String jobId, JsonObject data, String crawlerId,
+      LeaseCache.Entry e) {
+    if (!crawlerId.equals(e.owner)) {
+      throw new ProtocolException(ErrorCode.STALE_LEASE, "job " + jobId + " is not leased to crawler "
+          + crawlerId + " (it is " + e.status + (e.owner == null ? ")" : " under another lease)"));
+    }
+    if (!e.active()) {
+      throw new ProtocolException(ErrorCode.ILLEGAL_TRANSITION, "job " + jobId + " is " + e.status
+          + "; " + type + " is not allowed");
+    }
+    switch (type) {
+      case "job_started" -> {
+        if ("running".equals(e.status)) {
+          replyFrames(msg); // a repeated job_started changes nothing
+        } else {
+          transition(msg, e, jobId, "running", crawlerId, type, null, null, null);
+        }
+      }
+      case "job_progress" -> {
+        JsonObject resume = data.getValue("resumeState") instanceof JsonObject r ? r : null;
+        if ("assigned".equals(e.status)) {
+          transition(msg, e, jobId, "running", crawlerId, type, null,
+              data.put("updatedAt", Instant.now().toString()), resume);
+        } else {
+          recordProgress(jobId, crawlerId, e.attempt, data, resume);
+          msg.reply(NO_FRAMES);
+        }
+      }
+      case "job_completed" -> {
+        Object success = data.getValue("success");
+        if (!(success instanceof Boolean)) {
+          throw new ProtocolException(ErrorCode.VALIDATION_FAILED, "data.success: required boolean");
+        }
+        JsonObject progress = new JsonObject();
+        if (data.getValue("finalCounts") instanceof JsonObject counts) {
+          progress.put("finalCounts", counts);
+        }
+        if (data.getValue("outputFiles") instanceof JsonArray files) {
+          progress.put("outputFiles", files);
+        }
+        if ((Boolean) success) {
+          transition(msg, e, jobId, "completed", crawlerId, type, null, progress, null);
+        } else {
+          String message = data.getValue("message") instanceof String s ? s : "job_completed with success=false";
+          JsonObject details = new JsonObject().put("recoverable", true).put("error", message)
+              .put("errorType", "completed_unsuccessfully");
+          transition(msg, e, jobId, "failed", crawlerId, type, details, progress, null);
+        }
+      }
+      case "job_failed" -> {
+        String error = data.getValue("error") instanceof String s ? s : "unspecified error";
+        boolean recoverable = !(data.getValue("isRecoverable") instanceof Boolean b) || b;
+        JsonObject details = new JsonObject().put("recoverable", recoverable).put("error", error)
+            .put("errorType", data.getValue("errorType") instanceof String s ? s : null);
+        JsonObject progress = new JsonObject();
+        if (data.getValue("partialCounts") instanceof JsonObject counts) {
+          progress.put("partialCounts", counts);
+        }
+        JsonObject resume = data.getValue("resumeState") instanceof JsonObject r ? r : null;
+        transition(msg, e, jobId, "failed", crawlerId, type, details, progress, resume);
+      }
+      default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "type: " + type);
+    }
+  }
+
+  private void recordProgress(String jobId, String owner, int attempt, JsonObject progress, JsonObject resume) {
+    ProgressSlot slot = pendingProgress.get(jobId);
+    if (slot == null || slot.attempt != attempt || !slot.owner.equals(owner)) {
+      slot = new ProgressSlot(owner, attempt);
+      pendingProgress.put(jobId, slot);
+    }
+    slot.progress = progress;
+    if (resume != null) {
+      slot.resume = resume; // the latest resume state wins; a message without one keeps the previous
+    }
+    slot.atMillis = System.currentTimeMillis();
+  }
+
+  /**
+   * Queues a fenced transition. While the database is healthy the reply waits for the commit (so a
+   * lease lost on another node is still reported); while it is down the reply is sent as soon as
+   * the write is buffered, and the write is replayed when the database is back.
+   */
+  private void transition(Message<JsonObject> msg, LeaseCache.Entry e, String jobId, String to, String crawlerId,
+      String reason, JsonObject details, JsonObject progress, JsonObject resume) {
+    ProgressSlot pending = pendingProgress.remove(jobId);
+    if (pending != null && pending.attempt == e.attempt) {
+      JsonObject latest = pending.progressWithTime();
+      progress = progress == null ? latest : latest.copy().mergeIn(progress);
+      resume = resume != null ? resume : pending.resume;
+    }
+    Transition t = new Transition(jobId, e.status, to, e.attempt, crawlerId, reason, nodeId, details,
+        progress == null || progress.isEmpty() ? null : progress, resume);
+    WriteBuffer.Submission<TransitionResult> s;
+    try {
+      s = buffer.submit(jobId, conn -> jobs.applyTransition(conn, t));
+    } catch (WriteBuffer.BufferFullException full) {
+      if (pending != null) {
+        pendingProgress.putIfAbsent(jobId, pending);
+      }
+      replyError(msg, ErrorCode.INTERNAL, full.getMessage() + "; resend later");
+      return;
+    }
+    e.status = to;
+    Promise<Void> settled = Promise.promise();
+    s.committed().onComplete(x -> settled.tryComplete());
+    s.delayed().onComplete(x -> settled.tryComplete());
+    Future<Void> before = crawlerWrites.get(crawlerId);
+    Future<Void> barrier = before == null ? settled.future() : Future.join(before, settled.future()).mapEmpty();
+    crawlerWrites.put(crawlerId, barrier);
+    barrier.onComplete(x -> crawlerWrites.remove(crawlerId, barrier));
+    boolean[] replied = {false};
+    s.delayed().onSuccess(v -> {
+      if (!replied[0]) {
+        replied[0] = true;
+        replyFrames(msg);
+      }
+    });
+    s.committed().onComplete(ar -> {
+      if (ar.succeeded() && ar.result().applied()) {
+        TransitionResult r = ar.result();
+        e.maxAttempts = r.maxAttempts() > 0 ? r.maxAttempts() : e.maxAttempts;
+        publish(event(jobId, t.from(), to, t.attempt(), e.maxAttempts, crawlerId, reason, details, Instant.now().toString()));
+        if (!replied[0]) {
+          replied[0] = true;
+          replyFrames(msg);
+        }
+        return;
+      }
+      String why;
+      if (ar.succeeded()) {
+        TransitionResult r = ar.result();
+        why = r.message();
+        if (r.status() == null) {
+          cache.remove(jobId);
+        } else {
+          cache.put(jobId, new LeaseCache.Entry(r.status(), r.owner(), r.attempt(), e.maxAttempts));
+        }
+        if (!replied[0]) {
+          replied[0] = true;
+          replyError(msg, r.code(), r.message());
+          return;
+        }
+      } else {
+        cache.remove(jobId);
+        why = PgErrors.describe(ar.cause());
+        if (!replied[0]) {
+          replied[0] = true;
+          replyError(msg, ErrorCode.INTERNAL, "could not record " + reason + " for job " + jobId);
+          return;
+        }
+      }
+      // The crawler was already told "accepted" while the database was down: say so to the error manager.
+      LOG.warn("Buffered {} of job {} by crawler {} was not applied on replay: {}", reason, jobId, crawlerId, why);
+      JsonObject report = new JsonObject().put("message", "buffered " + reason + " not applied on replay: " + why)
+          .put("source", "jobs").put("crawlerId", crawlerId).put("jobId", jobId).put("nodeId", nodeId)
+          .put("refType", reason).put("at", Instant.now().toString());
+      if (ar.succeeded() && ar.result().code() != null) {
+        report.put("code", ar.result().code().name());
+      } else {
+        report.put("category", "database").put("severity", "high");
+      }
+      vertx.eventBus().send(Addresses.ERRORS_REPORT, report);
+    });
+  }
+
+  // --------------------------------------------------------------- progress + heartbeat flush
+
+  private Future<Void> flush() {
+    if (flushing) {
+      return Future.succeededFuture();
+    }
+    List<Future<?>> work = new ArrayList<>();
+    if (!pendingProgress.isEmpty()) {
+      List<PendingProgress> batch = new ArrayList<>(pendingProgress.size());
+      Map<String, ProgressSlot> slots = new HashMap<>(pendingProgress);
+      // Progress extends a lease (SPEC §2.1) unless its crawler is gone: then leaseGrace runs out.
+      long extend = cfg.heartbeatTimeout() + cfg.leaseGrace();
+      pendingProgress.forEach((id, slot) -> batch.add(slot.toPending(id, gone.contains(slot.owner) ? 0 : extend)));
+      pendingProgress.clear();
+      for (int i = 0; i < batch.size(); i += FLUSH_CHUNK) {
+        List<PendingProgress> chunk = batch.subList(i, Math.min(batch.size(), i + FLUSH_CHUNK));
+        long started = System.nanoTime();
+        work.add(jobs.flushProgress(chunk)
+            .onSuccess(n -> BatchMetrics.record("progress", chunk.size(), System.nanoTime() - started))
+            .onFailure(err -> {
+              if (PgErrors.isTransient(err)) {
+                // Database away: keep what failed unless a newer update arrived; it goes with the next flush.
+                chunk.forEach(p -> pendingProgress.putIfAbsent(p.jobId(), slots.get(p.jobId())));
+                LOG.debug("Progress flush of {} jobs failed: {}", chunk.size(), PgErrors.describe(err));
+              } else {
+                LOG.error("Progress flush of {} jobs dropped: {}", chunk.size(), PgErrors.describe(err));
+              }
+            }));
+      }
+    }
+    if (!pendingHeartbeats.isEmpty()) {
+      List<CrawlerSessionRepository.Heartbeat> hb = new ArrayList<>(pendingHeartbeats.values());
+      pendingHeartbeats.clear();
+      work.add(sessions.heartbeats(hb).onFailure(err ->
+          hb.forEach(h -> pendingHeartbeats.putIfAbsent(h.connectionId(), h))));
+    }
+    if (work.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    flushing = true;
+    return Future.join(work).transform(x -> {
+      flushing = false;
+      return Future.succeededFuture();
+    });
+  }
+
+  private void onHeartbeat(Message<JsonObject> msg) {
+    String nid = msg.headers().get(Addresses.Headers.NODE_ID);
+    String connectionId = msg.headers().get(Addresses.Headers.CONNECTION_ID);
+    if (connectionId == null || (nid != null && !nid.equals(nodeId))) {
+      return;
+    }
+    JsonObject data = msg.body() == null ? new JsonObject() : msg.body().getJsonObject("data", new JsonObject());
+    Object active = data.getValue("activeJobs");
+    Object processed = data.getValue("totalProcessed");
+    pendingHeartbeats.put(connectionId, new CrawlerSessionRepository.Heartbeat(connectionId,
+        data.getValue("systemStatus") instanceof String s ? s : null,
+        active instanceof Number a ? a.intValue() : null,
+        processed instanceof Number p ? p.longValue() : null,
+        OffsetDateTime.now(ZoneOffset.UTC)));
+  }
+
+  // --------------------------------------------------------------- leases, sessions
+
+  private void onCrawlerEvent(JsonObject ev) {
+    if (ev == null || stopped) {
+      return;
+    }
+    String event = ev.getString("event");
+    String connectionId = ev.getString("connectionId");
+    String nid = ev.getString("nodeId");
+    boolean local = nid == null || nid.equals(nodeId);
+    OffsetDateTime at = OffsetDateTime.now(ZoneOffset.UTC);
+    if (event == null || connectionId == null) {
+      return;
+    }
+    switch (event) {
+      case "connected", "authenticated" -> {
+        String crawlerId = ev.getString("crawlerId", connectionId);
+        connections.put(connectionId, new Connection(crawlerId, local));
+        gone.remove(crawlerId);
+        if (local) {
+          sessions.open(connectionId, crawlerId, nid, ev.getString("transport"), ev.getString("version"),
+              ev.getValue("capabilities") instanceof JsonArray a ? a : null, at)
+              .onFailure(err -> LOG.warn("crawler_sessions: could not record {} of {}: {}", event, connectionId,
+                  PgErrors.describe(err)));
+          // A reconnect within leaseGrace keeps the crawler's leases: push the pending expiry out again.
+          leaseWrite(List.of(crawlerId), cfg.heartbeatTimeout() + cfg.leaseGrace(), event);
+        }
+      }
+      case "disconnected", "heartbeat_timeout" -> {
+        Connection c = connections.remove(connectionId);
+        String crawlerId = ev.getString("crawlerId", c == null ? connectionId : c.crawlerId());
+        if (local) {
+          sessions.close(connectionId, crawlerId, nid, ev.getString("transport"), at, ev.getString("reason", event))
+              .onFailure(err -> LOG.warn("crawler_sessions: could not record {} of {}: {}", event, connectionId,
+                  PgErrors.describe(err)));
+          boolean stillConnected = connections.values().stream().anyMatch(x -> x.crawlerId().equals(crawlerId));
+          if (!stillConnected) {
+            gone.add(crawlerId);
+            leaseWrite(List.of(crawlerId), cfg.leaseGrace(), event);
+          }
+        }
+      }
+      default -> {
+        // rejected / error events do not touch leases
+      }
+    }
+  }
+
+  /** Lease expiry writes are serialised so a late renewal cannot overtake a disconnect. */
+  private void leaseWrite(List<String> crawlerIds, long ms, String why) {
+    if (crawlerIds.isEmpty()) {
+      return;
+    }
+    leaseWrites = leaseWrites.transform(x -> setLeaseExpiry(crawlerIds, ms, 3)
+        .onFailure(err -> LOG.warn("Could not set lease expiry ({}) for {} crawlers: {}", why, crawlerIds.size(),
+            PgErrors.describe(err))));
+  }
+
+  /** Retries a transient failure (e.g. a deadlock with a batch touching the same rows) a few times. */
+  private Future<Integer> setLeaseExpiry(List<String> crawlerIds, long ms, int tries) {
+    return jobs.setLeaseExpiry(crawlerIds, ms).recover(err -> tries > 1 && PgErrors.isTransient(err) && !stopped
+        ? vertx.timer(100).compose(v -> setLeaseExpiry(crawlerIds, ms, tries - 1))
+        : Future.failedFuture(err));
+  }
+
+  private void renewLocalLeases() {
+    Set<String> local = new TreeSet<>();
+    connections.values().forEach(c -> {
+      if (c.local()) {
+        local.add(c.crawlerId());
+      }
+    });
+    leaseWrite(new ArrayList<>(local), cfg.heartbeatTimeout() + cfg.leaseGrace(), "renewal");
+  }
+
+  private void scan() {
+    if (scanning || stopped || !buffer.healthy()) {
+      return; // replay buffered lifecycle writes before judging leases
+    }
+    scanning = true;
+    scanner.scan().onComplete(ar -> {
+      scanning = false;
+      if (ar.failed()) {
+        LOG.debug("Lease scan failed: {}", PgErrors.describe(ar.cause()));
+        return;
+      }
+      String at = Instant.now().toString();
+      for (ExpiredJob x : ar.result()) {
+        if (!"retry".equals(x.reason())) {
+          leaseExpiries.increment();
+          LOG.info("Lease of job {} (crawler {}) {}: {} -> {} attempt {}", x.jobId(), x.crawlerId(),
+              "stuck".equals(x.reason()) ? "timed out" : "expired", x.from(), x.to(), x.attempt());
+        }
+        cache.put(x.jobId(), new LeaseCache.Entry(x.to(), null, x.attempt(), x.maxAttempts()));
+        pendingProgress.remove(x.jobId());
+        publish(event(x.jobId(), x.from(), x.to(), x.attempt(), x.maxAttempts(), x.crawlerId(), x.reason(), null, at));
+      }
+    });
+  }
+
+  /** Keeps the cache in step with transitions made by other nodes. */
+  private void onJobEvent(JsonObject ev) {
+    if (ev == null || nodeId.equals(ev.getString("nodeId"))) {
+      return;
+    }
+    String jobId = ev.getString("jobId");
+    LeaseCache.Entry e = jobId == null ? null : cache.get(jobId);
+    if (e == null) {
+      return;
+    }
+    String to = ev.getString("to");
+    e.status = to;
+    e.attempt = ev.getInteger("attempt", e.attempt);
+    if ("assigned".equals(to)) {
+      e.owner = ev.getString("crawlerId");
+    } else if ("queued".equals(to)) {
+      e.owner = null;
+    }
+  }
+
+  /** Prunes finished jobs older than maxJobAge (SPEC §6 cleanupInterval), a bounded batch per turn. */
+  private void pruneFinished() {
+    jobs.pruneFinished(cfg.maxJobAge(), 10_000).onComplete(ar -> {
+      if (ar.succeeded() && ar.result() > 0) {
+        LOG.info("Pruned {} finished jobs older than {} ms", ar.result(), cfg.maxJobAge());
+        if (ar.result() == 10_000) {
+          pruneFinished();
+        }
+      } else if (ar.failed()) {
+        LOG.debug("Pruning finished jobs failed: {}", PgErrors.describe(ar.cause()));
+      }
+    });
+  }
+
+  private void refreshGauges() {
+    jobs.stats().onSuccess(m -> STATUSES.forEach(st -> BY_STATUS.get(st).set(m.getOrDefault(st, 0L))));
+  }
+
+  // --------------------------------------------------------------- discovery
+
+  private void onJobsDiscovered(Message<JsonObject> msg, JsonObject env, String crawlerId) {
+    String jobId = env.getValue("jobId") instanceof String s ? s : null;
+    if (jobId == null) {
+      throw new ProtocolException(ErrorCode.MISSING_JOB_ID, "jobId: required for jobs_discovered");
+    }
+    JsonObject data = env.getValue("data") instanceof JsonObject d ? d : new JsonObject();
+    // Schema errors come before state errors (SPEC §1.5), but the lease is judged as of the
+    // message's arrival (a snapshot, synchronous when cached) so a job_completed right behind it
+    // cannot make it stale. Building the rows is CPU work for large discoveries: off the event loop.
+    Future<String[]> leaseAtArrival = lease(jobId).map(e -> e == null ? null : new String[] {e.status, e.owner});
+    Future<DiscoveryPlan> planned = vertx.executeBlocking(
+        () -> DiscoveryPlan.fromJobsDiscovered(jobId, data, cfg.discoveryFanOut()), false);
+    Future.join(leaseAtArrival, planned).onComplete(x -> {
+      if (planned.failed()) {
+        replyError(msg, planned.cause() instanceof ProtocolException pe ? pe
+            : new ProtocolException(ErrorCode.INTERNAL, "could not read the discovery of job " + jobId));
+        return;
+      }
+      if (leaseAtArrival.failed()) {
+        replyError(msg, ErrorCode.INTERNAL, "database unavailable: cannot check the lease of job " + jobId);
+        return;
+      }
+      String[] lease = leaseAtArrival.result();
+      if (lease == null) {
+        replyError(msg, ErrorCode.UNKNOWN_JOB, "job " + jobId + " does not exist");
+      } else if (!crawlerId.equals(lease[1])) {
+        replyError(msg, ErrorCode.STALE_LEASE, "job " + jobId + " is not leased to crawler " + crawlerId);
+      } else if (!"assigned".equals(lease[0]) && !"running".equals(lease[0])) {
+        replyError(msg, ErrorCode.ILLEGAL_TRANSITION, "job " + jobId + " is " + lease[0]
+            + "; jobs_discovered is accepted only while it is assigned or running");
+      } else {
+        storeDiscovery(msg, jobId, crawlerId, planned.result());
+      }
+    });
+  }
+
+  private void storeDiscovery(Message<JsonObject> msg, String parentId, String crawlerId, DiscoveryPlan plan) {
+    long started = System.nanoTime();
+    int maxAttempts = cfg.defaultMaxAttempts();
+    pool.withTransaction(conn -> AreaRepository.upsert(conn, plan.areas(), parentId)
+        .compose(x -> plan.children().isEmpty() ? Future.succeededFuture(List.<Row>of())
+            : jobs.insertChildren(conn, parentId, plan.children(), maxAttempts, crawlerId, nodeId))
+        .compose(children -> (plan.fanOut().isEmpty() ? Future.succeededFuture(List.<Row>of())
+            : jobs.insertChildren(conn, parentId, plan.fanOut(), maxAttempts, crawlerId, nodeId))
+            .map(fan -> {
+              List<Row> all = new ArrayList<>(children);
+              all.addAll(fan);
+              return all;
+            }))
+        .compose(created -> {
+          JsonArray ids = new JsonArray();
+          created.forEach(r -> ids.add(r.getString("id")));
+          JsonObject summary = new JsonObject().put("summary", plan.summary())
+              .put("discovered", plan.children().size()).put("at", Instant.now().toString());
+          return jobs.recordDiscovery(conn, parentId, summary, ids).map(created);
+        }))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            LOG.warn("jobs_discovered of job {} by crawler {} failed: {}", parentId, crawlerId,
+                PgErrors.describe(ar.cause()));
+            replyError(msg, ErrorCode.INTERNAL, "could not store the discovery of job " + parentId + "; resend later");
+            return;
+          }
+          String at = Instant.now().toString();
+          List<JsonObject> events = new ArrayList<>(ar.result().size());
+          for (Row r : ar.result()) {
+            events.add(event(r.getString("id"), null, "queued", r.getInteger("attempt"), r.getInteger("max_attempts"),
+                crawlerId, "discovered", null, at));
+          }
+          publishAll(events, 0);
+          LOG.info("Discovery of job {} by crawler {}: {} entries, {} areas, {} jobs created in {} ms", parentId,
+              crawlerId, plan.children().size(), plan.areas().size(), ar.result().size(),
+              (System.nanoTime() - started) / 1_000_000);
+          replyFrames(msg);
+        });
+  }
+
+  private void onDiscovery(Message<JsonObject> msg, JsonObject env, String crawlerId) {
+    JsonObject data = env.getValue("data") instanceof JsonObject d ? d : new JsonObject();
+    List<AreaRepository.Area> areas = DiscoveryPlan.fromDiscovery(data);
+    String by = env.getValue("jobId") instanceof String s ? s : crawlerId;
+    AreaRepository.upsert(pool, areas, by).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("discovery from crawler {} failed: {}", crawlerId, PgErrors.describe(ar.cause()));
+        replyError(msg, ErrorCode.INTERNAL, "could not store the discovered entities; resend later");
+      } else {
+        replyFrames(msg);
+      }
+    });
+  }
+
+  // --------------------------------------------------------------- token refresh
+
+  private void onTokenRefresh(Message<JsonObject> msg, JsonObject env, String crawlerId) {
+    String jobId = env.getValue("jobId") instanceof String s ? s : null;
+    JsonObject data = env.getValue("data") instanceof JsonObject d ? d : new JsonObject();
+    if (jobId == null) {
+      replyFrames(msg, Frames.tokenRefreshResponse(null, "", false, null, "jobId: required for token_refresh_request"));
+      return;
+    }
+    lease(jobId).transform(ar -> {
+      if (ar.succeeded() && ar.result() == null) {
+        return Future.failedFuture(new IllegalStateException("UNKNOWN_JOB: job " + jobId + " does not exist"));
+      }
+      if (ar.succeeded() && !crawlerId.equals(ar.result().owner)) {
+        return Future.failedFuture(new IllegalStateException("STALE_LEASE: job " + jobId
+            + " is not leased to crawler " + crawlerId));
+      }
+      JsonObject request = new JsonObject().put("jobId", jobId).put("crawlerId", crawlerId)
+          .put("currentTokenExpired", data.getValue("current_token_expired"))
+          .put("lastSuccessfulRequest", data.getValue("last_successful_request"))
+          .put("errorDetails", data.getValue("error_details"));
+      return tokens.refresh(request);
+    }).onComplete(ar -> {
+      if (ar.failed()) {
+        String why = ar.cause().getMessage() == null ? ar.cause().getClass().getSimpleName() : ar.cause().getMessage();
+        LOG.warn("Token refresh for job {} (crawler {}) failed: {}", jobId, crawlerId, why);
+        replyFrames(msg, Frames.tokenRefreshResponse(jobId, "", false, null, "token refresh failed: " + why));
+        return;
+      }
+      TokenRefresher.Token token = ar.result();
+      OffsetDateTime expires = parseInstant(token.expiresAt());
+      jobs.updateToken(jobId, token.accessToken(), expires)
+          .onFailure(err -> LOG.warn("Refreshed token of job {} not stored: {}", jobId, PgErrors.describe(err)));
+      LOG.info("Token of job {} refreshed for crawler {}", jobId, crawlerId);
+      replyFrames(msg, Frames.tokenRefreshResponse(jobId, token.accessToken(), true,
+          expires != null ? expires.toInstant().toString() : null, null));
+    });
+  }
+
+  private static OffsetDateTime parseInstant(String s) {
+    if (s == null) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(s);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  // =============================================================== API
+
+  /** Keeps the cache and the bus in step with a move made by an API operation (already committed). */
+  private void onApiMove(JobsApi.Moved m) {
+    String id = m.job().getString("id");
+    cache.put(id, new LeaseCache.Entry(m.to(), m.job().getString("leaseOwner"), m.attempt(), m.maxAttempts()));
+    if (!"assigned".equals(m.to())) {
+      pendingProgress.remove(id);
+    }
+    publish(event(id, m.from(), m.to(), m.attempt(), m.maxAttempts(), m.crawlerId(), m.reason(), m.details(),
+        Instant.now().toString()));
+  }
+
+  private void updateGauges(JsonObject stats) {
+    STATUSES.forEach(st -> BY_STATUS.get(st).set(stats.getLong(st, 0L)));
+  }
+
+  // =============================================================== events
+
+  private JsonObject event(String jobId, String from, String to, int attempt, int maxAttempts, String crawlerId,
+      String reason, JsonObject details, String at) {
+    JsonObject ev = new JsonObject().put("jobId", jobId).put("from", from).put("to", to).put("attempt", attempt)
+        .put("maxAttempts", maxAttempts).put("crawlerId", crawlerId).put("at", at).put("reason", reason)
+        .put("nodeId", nodeId);
+    if (details != null) {
+      ev.put("details", details);
+    }
+    return ev;
+  }
+
+  /** Publishes many events a slice per event-loop turn, so a 10,000-job discovery does not block the loop. */
+  private void publishAll(List<JsonObject> events, int from) {
+    int to = Math.min(events.size(), from + 500);
+    for (int i = from; i < to; i++) {
+      publish(events.get(i));
+    }
+    if (to < events.size()) {
+      context.runOnContext(v -> publishAll(events, to));
+    }
+  }
+
+  /** Publishes a committed transition on hub.job.events and counts it. */
+  private void publish(JsonObject ev) {
+    String from = ev.getString("from") == null ? "none" : ev.getString("from");
+    String to = ev.getString("to");
+    transitionCounters.computeIfAbsent(from + ">" + to, k -> Counter.builder(HubMetrics.JOB_TRANSITIONS)
+        .tag("from", from).tag("to", to).register(HubMetrics.registry())).increment();
+    vertx.eventBus().publish(Addresses.JOB_EVENTS, ev);
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("Job {} {} -> {} (attempt {}, crawler {}, {})", ev.getString("jobId"), from, to,
+          ev.getInteger("attempt"), ev.getString("crawlerId"), ev.getString("reason"));
+    }
+  }
+}

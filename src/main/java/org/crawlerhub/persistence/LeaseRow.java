@@ -1,0 +1,4 @@
+package org.crawlerhub.persistence;
+
+/** The lease-relevant columns of one job. */
+public record LeaseRow(String jobId, String status, String owner, int attempt, int maxAttempts) {}

@@ -1,0 +1,31 @@
+package org.crawlerhub.persistence;
+
+import io.vertx.pgclient.PgException;
+
+/** Tells database outages (retry later) from errors a retry cannot fix (a bug, a constraint). */
+public final class PgErrors {
+  private PgErrors() {}
+
+  /**
+   * True when the failure looks like the database being unreachable or briefly unable to serve:
+   * connection errors, admin shutdown (57xxx), resource errors (53xxx), serialization/deadlock
+   * (40xxx). Any other server error is permanent.
+   */
+  public static boolean isTransient(Throwable t) {
+    if (t instanceof PgException pe) {
+      String state = pe.getSqlState();
+      return state == null || state.startsWith("08") || state.startsWith("57")
+          || state.startsWith("53") || state.startsWith("40");
+    }
+    return !(t instanceof NullPointerException || t instanceof IllegalArgumentException
+        || t instanceof ClassCastException || t instanceof IndexOutOfBoundsException);
+  }
+
+  /** A short description for logs and error messages; never carries bound parameters. */
+  public static String describe(Throwable t) {
+    if (t instanceof PgException pe) {
+      return "PostgreSQL " + pe.getSqlState() + ": " + pe.getErrorMessage();
+    }
+    return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+  }
+}

@@ -1,0 +1,99 @@
+package org.crawlerhub.persistence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.crawlerhub.testing.TestDatabase;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class WriteBufferTest {
+  private Vertx vertx;
+  private Pool pool;
+  private String url;
+
+  @BeforeEach
+  void start() throws Exception {
+    url = TestDatabase.freshDatabase();
+    TestDatabase.exec(url, "CREATE TABLE wb_log (seq serial PRIMARY KEY, k text NOT NULL, v int NOT NULL)");
+    vertx = Vertx.vertx();
+    pool = Database.pool(vertx, url, 4);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    vertx.close().await(30, TimeUnit.SECONDS);
+  }
+
+  private <T> T onContext(java.util.function.Supplier<Future<T>> work) throws Exception {
+    CompletableFuture<T> out = new CompletableFuture<>();
+    vertx.runOnContext(v -> work.get().onComplete(ar -> {
+      if (ar.succeeded()) {
+        out.complete(ar.result());
+      } else {
+        out.completeExceptionally(ar.cause());
+      }
+    }));
+    return out.get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @DisplayName("writes with the same key commit in submission order, and a permanently failing write is dropped alone")
+  void orderAndIsolation() throws Exception {
+    // GIVEN a buffer with 2 lanes and batches of 8
+    List<Integer> failed = new ArrayList<>();
+    onContext(() -> {
+      WriteBuffer buffer = new WriteBuffer(vertx, pool, 1000, 2, 8, 1000);
+      List<Future<?>> all = new ArrayList<>();
+      // WHEN 100 writes for 4 keys are submitted, number 50 being invalid SQL
+      for (int i = 0; i < 100; i++) {
+        int v = i;
+        String key = "k" + (i % 4);
+        String sql = i == 50 ? "INSERT INTO wb_log (k, v) VALUES ($1, $2, $3)" : "INSERT INTO wb_log (k, v) VALUES ($1, $2)";
+        Tuple args = i == 50 ? Tuple.of(key, v, 0) : Tuple.of(key, v);
+        WriteBuffer.Submission<Integer> s = buffer.submit(key, conn -> conn.preparedQuery(sql).execute(args).map(rs -> v));
+        all.add(s.committed().onFailure(err -> failed.add(v)));
+      }
+      return Future.join(all).transform(x -> Future.succeededFuture(buffer.size()));
+    });
+
+    // THEN 99 rows are there, each key's values ascending, and only write 50 failed
+    assertThat(failed).containsExactly(50);
+    List<Row> rows = new ArrayList<>();
+    pool.query("SELECT k, v FROM wb_log ORDER BY seq").execute().await(30, TimeUnit.SECONDS).forEach(rows::add);
+    assertThat(rows).hasSize(99);
+    for (String key : List.of("k0", "k1", "k2", "k3")) {
+      List<Integer> values = rows.stream().filter(r -> key.equals(r.getString(0))).map(r -> r.getInteger(1)).toList();
+      assertThat(values).isSorted();
+    }
+  }
+
+  @Test
+  @DisplayName("a full buffer refuses new writes instead of growing")
+  void bounded() throws Exception {
+    Boolean refused = onContext(() -> {
+      WriteBuffer buffer = new WriteBuffer(vertx, pool, 2, 1, 8, 1000);
+      buffer.submit("a", conn -> vertx.timer(200).mapEmpty());
+      buffer.submit("a", conn -> Future.succeededFuture());
+      try {
+        buffer.submit("a", conn -> Future.succeededFuture());
+        return Future.succeededFuture(false);
+      } catch (WriteBuffer.BufferFullException e) {
+        return Future.succeededFuture(true);
+      }
+    });
+    assertThat(refused).isTrue();
+  }
+}
