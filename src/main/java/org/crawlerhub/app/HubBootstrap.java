@@ -9,6 +9,7 @@ import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.errors.ErrorManagerVerticle;
 import org.crawlerhub.progress.ProgressVerticle;
 import org.crawlerhub.gateway.GatewayVerticle;
+import org.crawlerhub.jobs.JobsVerticle;
 import org.crawlerhub.gateway.StatusVerticle;
 import org.crawlerhub.router.RouterVerticle;
 import org.slf4j.Logger;
@@ -28,6 +29,7 @@ final class HubBootstrap {
     HubConfig cfg = app.config();
     Vertx vertx = app.vertx();
     return app.deploy(() -> new ErrorManagerVerticle(cfg), 1)
+        .compose(x -> app.deploy(() -> new JobsVerticle(cfg), 1))
         .compose(x -> deployProgressPartitions(app))
         .compose(x -> RouterVerticle.deploy(vertx, cfg).onSuccess(app::track))
         .compose(x -> app.deploy(() -> new StatusVerticle(cfg), 1))

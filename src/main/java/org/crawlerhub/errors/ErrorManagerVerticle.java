@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.metrics.HubMetrics;
+import org.crawlerhub.persistence.RetryPolicy;
 import org.crawlerhub.persistence.Database;
 import org.crawlerhub.protocol.ErrorCategory;
 import org.crawlerhub.protocol.Severity;
@@ -313,7 +314,7 @@ public final class ErrorManagerVerticle extends VerticleBase {
     JsonObject details = ev.getValue("details") instanceof JsonObject d ? d : new JsonObject();
     boolean recoverable = !Boolean.FALSE.equals(details.getValue("recoverable"));
     int attempt = ev.getInteger("attempt", 1);
-    int maxAttempts = ev.getInteger("maxAttempts", 0);
+    int maxAttempts = ev.getInteger("maxAttempts", cfg.defaultMaxAttempts());
     RetryPolicy.Decision d = retryPolicy.decide(recoverable, attempt, maxAttempts);
     JsonObject request = new JsonObject().put("jobId", ev.getString("jobId")).put("attempt", attempt)
         .put("action", d.action()).put("delayMs", d.delayMs())

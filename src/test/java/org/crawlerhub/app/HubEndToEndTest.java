@@ -1,0 +1,241 @@
+package org.crawlerhub.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.crawlerhub.testing.LineClient.msg;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.crawlerhub.jobs.JobsClient;
+import org.crawlerhub.testing.LineClient;
+import org.crawlerhub.testing.TestDatabase;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The whole hub (every verticle, a real PostgreSQL, real sockets and HTTP) driven like a crawler and an operator would. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class HubEndToEndTest {
+  private static final Duration WAIT = Duration.ofSeconds(15);
+  private final List<HubApplication> hubs = new ArrayList<>();
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @AfterEach
+  void stopHubs() throws Exception {
+    for (HubApplication hub : hubs) {
+      hub.stop().await(60, TimeUnit.SECONDS);
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  static JsonObject testConfig(String dbUrl) throws IOException {
+    Path dir = Files.createTempDirectory("hub-e2e");
+    return new JsonObject()
+        .put("profile", "test")
+        .put("dataDir", dir.toString())
+        .put("socketPath", dir.resolve("hub.sock").toString())
+        .put("database", new JsonObject().put("url", dbUrl))
+        .put("http", new JsonObject().put("port", freePort()))
+        .put("shutdownTimeout", 2000);
+  }
+
+  HubApplication start(JsonObject config) throws Exception {
+    HubApplication hub = HubApplication.start(config).await(120, TimeUnit.SECONDS);
+    hubs.add(hub);
+    return hub;
+  }
+
+  JsonObject httpGet(HubApplication hub, String path) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + hub.config().http().port() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as("GET %s -> %s", path, r.body()).isEqualTo(200);
+    return new JsonObject(r.body());
+  }
+
+  String httpText(HubApplication hub, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + hub.config().http().port() + path)).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  static JsonObject jobSpec(String entityId) {
+    return new JsonObject().put("entityType", "project").put("entityId", entityId)
+        .put("gitlabUrl", "https://gitlab.example.com").put("accessToken", "glpat-secret");
+  }
+
+  static JsonObject firstOfType(LineClient c, String type) throws IOException {
+    return c.readUntil(m -> type.equals(m.getString("type")), WAIT);
+  }
+
+  @Test
+  @DisplayName("a crawler pulls a job enqueued through the jobs API, reports on it, and operators see the whole story over HTTP")
+  void crawlerRunsAJobEndToEnd() throws Exception {
+    // GIVEN a running hub and a job enqueued through the Java jobs API
+    HubApplication hub = start(testConfig(TestDatabase.freshDatabase()));
+    JsonObject created = new JobsClient(hub.vertx()).enqueue(jobSpec("group/alpha")).await(30, TimeUnit.SECONDS);
+    String jobId = created.getJsonArray("jobs").getJsonObject(0).getString("id");
+
+    try (LineClient crawler = LineClient.unix(Path.of(hub.config().socketPath()))) {
+      // WHEN a crawler says hello and asks for work
+      crawler.send(msg("hello", null, new JsonObject().put("crawlerId", "crawler-e2e").put("version", "1.0.0")));
+      assertThat(firstOfType(crawler, "welcome").getJsonObject("data").getString("crawlerId")).isEqualTo("crawler-e2e");
+      crawler.send(msg("job_request", null, new JsonObject().put("maxJobs", 2)));
+      JsonArray jobs = firstOfType(crawler, "job_response").getJsonObject("data").getJsonArray("jobs");
+
+      // THEN it gets exactly that job, with its token
+      assertThat(jobs).hasSize(1);
+      assertThat(jobs.getJsonObject(0).getString("id")).isEqualTo(jobId);
+      assertThat(jobs.getJsonObject(0).getString("accessToken")).isEqualTo("glpat-secret");
+
+      // WHEN it starts, reports half the work, and completes (a job_request barrier after each step)
+      crawler.send(msg("job_started", jobId, new JsonObject().put("entityType", "project").put("entityId", "group/alpha")));
+      crawler.send(msg("job_progress", jobId, new JsonObject().put("stage", "fetching").put("entityType", "issue")
+          .put("processed", 50).put("total", 100)));
+      crawler.send(msg("job_request", null, new JsonObject().put("maxJobs", 0)));
+      assertThat(firstOfType(crawler, "job_response").getJsonObject("data").getJsonArray("jobs")).isEmpty();
+
+      // THEN the aggregator's view shows the progress as soon as the router accepted it
+      await().atMost(WAIT).untilAsserted(() -> {
+        JsonObject progress = httpGet(hub, "/api/progress/" + jobId);
+        assertThat(progress.getLong("processed")).isEqualTo(50L);
+        assertThat(progress.getDouble("completion")).isEqualTo(0.5);
+      });
+
+      crawler.send(msg("job_completed", jobId, new JsonObject().put("success", true)
+          .put("finalCounts", new JsonObject().put("issue", 100))));
+      crawler.send(msg("job_request", null, new JsonObject().put("maxJobs", 0)));
+      firstOfType(crawler, "job_response");
+    }
+
+    // THEN the job is completed with its full, durable event history
+    await().atMost(WAIT).untilAsserted(() -> {
+      JsonObject detail = httpGet(hub, "/api/jobs/" + jobId);
+      assertThat(detail.getJsonObject("job").getString("status")).isEqualTo("completed");
+      assertThat(detail.getJsonObject("job").containsKey("accessToken")).isFalse();
+      List<String> path = new ArrayList<>();
+      detail.getJsonArray("events").forEach(e -> path.add(((JsonObject) e).getString("to")));
+      assertThat(path).containsSubsequence("queued", "assigned", "running", "completed");
+    });
+    // AND the metrics count what crossed the socket
+    assertThat(httpText(hub, "/metrics")).contains("hub_messages_in_total").contains("job_progress");
+  }
+
+  @Test
+  @DisplayName("the job history is still there after the hub restarts on the same database")
+  void historySurvivesRestart() throws Exception {
+    // GIVEN a hub with a job that a crawler started
+    String db = TestDatabase.freshDatabase();
+    HubApplication first = start(testConfig(db));
+    String jobId = new JobsClient(first.vertx()).enqueue(jobSpec("group/beta")).await(30, TimeUnit.SECONDS)
+        .getJsonArray("jobs").getJsonObject(0).getString("id");
+    try (LineClient crawler = LineClient.unix(Path.of(first.config().socketPath()))) {
+      crawler.send(msg("job_request", null, new JsonObject()));
+      assertThat(firstOfType(crawler, "job_response").getJsonObject("data").getJsonArray("jobs")).hasSize(1);
+      crawler.send(msg("job_started", jobId, new JsonObject()));
+      crawler.send(msg("job_request", null, new JsonObject().put("maxJobs", 0)));
+      firstOfType(crawler, "job_response");
+    }
+
+    // WHEN the hub stops and a new one starts on the same database
+    first.stop().await(60, TimeUnit.SECONDS);
+    hubs.remove(first);
+    HubApplication second = start(testConfig(db));
+
+    // THEN the job and its history are there
+    JsonObject detail = new JobsClient(second.vertx()).get(jobId).await(30, TimeUnit.SECONDS);
+    List<String> path = new ArrayList<>();
+    detail.getJsonArray("events").forEach(e -> path.add(((JsonObject) e).getString("to")));
+    assertThat(path).containsSubsequence("queued", "assigned", "running");
+  }
+
+  @Test
+  @DisplayName("a lost crawler's job is requeued once with the next attempt, and the zombie's late completion is refused")
+  void lostCrawlerJobIsRequeuedAndZombieFenced() throws Exception {
+    // GIVEN a hub with short liveness settings and one job held by crawler A
+    JsonObject cfg = testConfig(TestDatabase.freshDatabase())
+        .put("heartbeatInterval", 500).put("heartbeatTimeout", 2000).put("leaseGrace", 1000)
+        .put("leaseCheckInterval", 200);
+    HubApplication hub = start(cfg);
+    String jobId = new JobsClient(hub.vertx()).enqueue(jobSpec("group/gamma")).await(30, TimeUnit.SECONDS)
+        .getJsonArray("jobs").getJsonObject(0).getString("id");
+    Path socket = Path.of(hub.config().socketPath());
+    LineClient a = LineClient.unix(socket);
+    a.send(msg("hello", null, new JsonObject().put("crawlerId", "crawler-a")));
+    firstOfType(a, "welcome");
+    a.send(msg("job_request", null, new JsonObject()));
+    assertThat(firstOfType(a, "job_response").getJsonObject("data").getJsonArray("jobs")).hasSize(1);
+    a.send(msg("job_started", jobId, new JsonObject()));
+    a.send(msg("job_request", null, new JsonObject().put("maxJobs", 0)));
+    firstOfType(a, "job_response");
+
+    // WHEN crawler A's socket dies mid-job
+    a.close();
+
+    // THEN within leaseGrace + 1 s (plus the scan period) the job is queued again with attempt 2, exactly once
+    JobsClient jobs = new JobsClient(hub.vertx());
+    await().atMost(Duration.ofMillis(1000 + 1000 + 200 + 1500)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+        assertThat(jobs.get(jobId).await(5, TimeUnit.SECONDS).getJsonObject("job").getInteger("attempt")).isEqualTo(2));
+    try (LineClient b = LineClient.unix(socket)) {
+      b.send(msg("hello", null, new JsonObject().put("crawlerId", "crawler-b")));
+      firstOfType(b, "welcome");
+      b.send(msg("job_request", null, new JsonObject()));
+      JsonArray got = firstOfType(b, "job_response").getJsonObject("data").getJsonArray("jobs");
+      assertThat(got).hasSize(1);
+      assertThat(got.getJsonObject(0).getString("id")).isEqualTo(jobId);
+
+      // AND WHEN the zombie crawler A comes back and reports the job completed
+      try (LineClient zombie = LineClient.unix(socket)) {
+        zombie.send(msg("hello", null, new JsonObject().put("crawlerId", "crawler-a")));
+        firstOfType(zombie, "welcome");
+        zombie.send(msg("job_completed", jobId, new JsonObject().put("success", true).put("finalCounts", new JsonObject())));
+        JsonObject err = firstOfType(zombie, "error");
+        // THEN it is refused as a stale lease and the job stays with crawler B
+        assertThat(err.getJsonObject("data").getString("code")).isEqualTo("STALE_LEASE");
+      }
+      JsonObject job = jobs.get(jobId).await(5, TimeUnit.SECONDS).getJsonObject("job");
+      assertThat(job.getString("status")).isEqualTo("assigned");
+      assertThat(job.getString("leaseOwner")).isEqualTo("crawler-b");
+      long requeues = job.getInteger("attempt");
+      assertThat(requeues).isEqualTo(2);
+    }
+  }
+
+  @Test
+  @DisplayName("stopping the hub sends shutdown to connected crawlers before it closes their sockets")
+  void stopSendsShutdownToCrawlers() throws Exception {
+    // GIVEN a hub with a connected crawler
+    HubApplication hub = start(testConfig(TestDatabase.freshDatabase()));
+    try (LineClient crawler = LineClient.unix(Path.of(hub.config().socketPath()))) {
+      crawler.send(msg("hello", null, new JsonObject().put("crawlerId", "crawler-stop")));
+      firstOfType(crawler, "welcome");
+
+      // WHEN the hub is stopped (what SIGTERM does)
+      var stopping = hub.stop();
+
+      // THEN the crawler is told to shut down gracefully, and the hub stops once it leaves
+      JsonObject shutdown = firstOfType(crawler, "shutdown");
+      assertThat(shutdown.getJsonObject("data").getBoolean("graceful")).isTrue();
+      crawler.close();
+      stopping.await(30, TimeUnit.SECONDS);
+    }
+  }
+}
