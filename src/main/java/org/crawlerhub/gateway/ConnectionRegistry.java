@@ -55,6 +55,11 @@ final class ConnectionRegistry implements Shareable {
     }
   }
 
+  /** Crawlers with a live connection on this node. */
+  double crawlerCount() {
+    return byCrawler.size();
+  }
+
   void add(CrawlerConnection c) {
     byConnection.put(c.connectionId(), c);
   }

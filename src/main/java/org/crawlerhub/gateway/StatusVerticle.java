@@ -1,5 +1,7 @@
 package org.crawlerhub.gateway;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -9,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.config.HubConfig;
+import org.crawlerhub.metrics.HubMetrics;
 
 /**
  * Answers {@code hub.status} (ServerStatus) and {@code hub.connections} (ConnectionStats) from the
@@ -35,6 +38,11 @@ public class StatusVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     registry = ConnectionRegistry.of(vertx);
+    // One gauge per process: crawlers with a live connection on this node (the registry is per node).
+    MeterRegistry meters = HubMetrics.registry();
+    if (meters.find(HubMetrics.CRAWLERS_ACTIVE).gauge() == null) {
+      Gauge.builder(HubMetrics.CRAWLERS_ACTIVE, registry, ConnectionRegistry::crawlerCount).register(meters);
+    }
     List<Future<?>> registered = new ArrayList<>();
     registered.add(vertx.eventBus().consumer(Addresses.STATUS, this::status).completion());
     registered.add(vertx.eventBus().consumer(Addresses.CONNECTIONS, this::connections).completion());

@@ -136,7 +136,8 @@ class HubEndToEndTest {
       assertThat(path).containsSubsequence("queued", "assigned", "running", "completed");
     });
     // AND the metrics count what crossed the socket
-    assertThat(httpText(hub, "/metrics")).contains("hub_messages_in_total").contains("job_progress");
+    assertThat(httpText(hub, "/metrics")).contains("hub_messages_in_total").contains("job_progress")
+        .contains("hub_job_transitions_total").contains("hub_crawlers_active");
   }
 
   @Test
