@@ -225,6 +225,14 @@ class HttpApiAgainstHubTest {
     assertThat(retried.status()).as(retried.body()).isEqualTo(200);
     assertThat(retried.json().getString("status")).isEqualTo("queued");
     assertThat(retried.json().getInteger("attempt")).isGreaterThanOrEqualTo(1);
+    // AND a job that never ran shows no work done (or no progress at all)
+    RealHub.Reply none = hub.get("/api/progress/" + jobId);
+    assertThat(none.status()).as(none.body()).isIn(200, 404);
+    if (none.status() == 200) {
+      assertThat(none.json().getLong("processed")).isZero();
+      assertThat(none.json().getDouble("completion")).isZero();
+    }
+    assertThat(hub.get("/api/progress/no-such-job").status()).isEqualTo(404);
     // AND a queued job cannot be retried, and unknown jobs are 404
     assertThat(hub.post("/api/jobs/" + jobId + "/retry", null).status()).isEqualTo(409);
     assertThat(hub.get("/api/jobs/no-such-job").status()).isEqualTo(404);
@@ -395,6 +403,11 @@ class HttpApiAgainstHubTest {
           .getJsonObject("data").getString("reason")).isEqualTo("fleet-restart");
       assertThat(hub.post("/api/broadcast", new JsonObject().put("type", "nope").put("data", new JsonObject()))
           .status()).isEqualTo(400);
+      // AND an assignment cannot be broadcast (it would reach nobody: a job goes to one crawler)
+      RealHub.Reply broadcastAssignment = hub.post("/api/broadcast", new JsonObject().put("type", "job_assignment")
+          .put("data", new JsonObject().put("job_id", jobId).put("job_type", "crawl_project")
+              .put("gitlab_host", "gitlab.example.com").put("access_token", "t")));
+      assertThat(broadcastAssignment.status()).as(broadcastAssignment.body()).isEqualTo(400);
     }
   }
 
