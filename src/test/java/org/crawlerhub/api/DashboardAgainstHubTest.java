@@ -54,6 +54,8 @@ class DashboardAgainstHubTest {
       {"mobile/ios-app", "commit"}, {"security/scanners", "pipeline"}, {"security/secret-detection", "issue"},
       {"platform/backend/billing", "merge_request"}, {"ml/feature-store", "commit"}, {"docs/handbook", "issue"},
       {"infra/k8s-operators", "pipeline"}, {"mobile/android-app", "branch"},
+      {"platform/backend/search", "issue"}, {"data/lake/ingestion", "commit"}, {"design/system-ui", "merge_request"},
+      {"infra/observability", "pipeline"}, {"platform/backend/auth-service", "commit"}, {"ml/model-serving", "issue"},
   };
 
   RealHub hub;
@@ -212,6 +214,7 @@ class DashboardAgainstHubTest {
     Map<String, Held> held = new LinkedHashMap<>();
     long tickMs = 500;
     int tick = 0;
+    boolean failedOnce = false;
     while (running.get()) {
       if (held.size() < 2 && tick % 4 == 0) {
         c.send(LineClient.msg("job_request", null, new JsonObject().put("maxJobs", 2 - held.size())));
@@ -228,6 +231,15 @@ class DashboardAgainstHubTest {
       for (var it = held.entrySet().iterator(); it.hasNext(); ) {
         var e = it.next();
         Held h = e.getValue();
+        if (index == 2 && !failedOnce && h.processed > h.total * 0.3) {
+          // One recoverable failure: the hub records it and requeues the job for a second attempt.
+          failedOnce = true;
+          c.send(LineClient.msg("job_failed", e.getKey(), new JsonObject().put("error", "GitLab API answered 502 Bad Gateway")
+              .put("isRecoverable", true).put("errorType", "network")
+              .put("resumeState", new JsonObject().put("currentPage", (long) h.processed / 100))));
+          it.remove();
+          continue;
+        }
         h.processed = Math.min(h.total, h.processed + h.perSecond * tickMs / 1000.0 * (0.7 + 0.6 * random.nextDouble()));
         c.send(LineClient.msg("job_progress", e.getKey(), new JsonObject().put("stage", "fetching")
             .put("entityType", h.entityType).put("processed", (long) h.processed).put("total", h.total)
