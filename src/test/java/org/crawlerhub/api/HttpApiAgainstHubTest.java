@@ -393,6 +393,17 @@ class HttpApiAgainstHubTest {
       assertThat(job.getString("status")).isEqualTo("assigned");
       assertThat(job.getString("leaseOwner")).isEqualTo("crawler-msg-2");
 
+      // WHEN the same job is assigned again (it is no longer queued) THEN 409 and nothing is sent
+      RealHub.Reply again = hub.post("/api/crawlers/crawler-msg-1/messages", new JsonObject().put("type", "job_assignment")
+          .put("data", new JsonObject().put("job_id", jobId).put("job_type", "crawl_project")
+              .put("gitlab_host", "gitlab.example.com").put("access_token", "glpat-secret")));
+      assertThat(again.status()).as(again.body()).isEqualTo(409);
+      assertThat(hub.getJson("/api/jobs/" + jobId).getJsonObject("job").getString("leaseOwner")).isEqualTo("crawler-msg-2");
+      RealHub.Reply noJobId = hub.post("/api/crawlers/crawler-msg-1/messages", new JsonObject().put("type", "job_assignment")
+          .put("data", new JsonObject().put("job_type", "crawl_project").put("gitlab_host", "g").put("access_token", "t")));
+      assertThat(noJobId.status()).as(noJobId.body()).isEqualTo(400);
+      assertThat(noJobId.json().getString("message")).contains("job_id");
+
       // WHEN a message is broadcast THEN every connected crawler is a recipient and receives it
       int connected = hub.getJson("/api/status").getInteger("connections");
       RealHub.Reply bc = hub.post("/api/broadcast", new JsonObject().put("type", "shutdown")
