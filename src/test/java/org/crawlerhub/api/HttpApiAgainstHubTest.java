@@ -478,7 +478,11 @@ class HttpApiAgainstHubTest {
         assertThat(metrics).contains("hub_messages_in_total", "hub_job_transitions_total", "hub_connections");
         assertThat(sum(metrics, "hub_messages_in_total")).isGreaterThanOrEqualTo(4);
         assertThat(sum(metrics, "hub_job_transitions_total")).isGreaterThanOrEqualTo(3);
-        assertThat(sum(metrics, "hub_connections{")).isGreaterThanOrEqualTo(1);
+        assertThat(sum(metrics, "hub_connections{")).isEqualTo((double) hub.getJson("/api/status").getInteger("connections"));
+        assertThat(metrics).contains("hub_messages_out_total", "hub_router_messages_total", "hub_jobs_queue");
+        assertThat(sum(metrics, "hub_messages_out_total{type=\"job_response\"")).isGreaterThanOrEqualTo(2);
+        assertThat(sum(metrics, "hub_jobs_queue{status=\"completed\"")).isGreaterThanOrEqualTo(1);
+        assertThat(sum(metrics, "hub_job_transitions_total{from=\"running\",to=\"completed\"")).isGreaterThanOrEqualTo(1);
       });
     }
   }
@@ -487,7 +491,7 @@ class HttpApiAgainstHubTest {
   static double sum(String text, String name) {
     double total = 0;
     for (String line : text.split("\n")) {
-      if (line.startsWith(name) && (name.endsWith("{") || line.charAt(name.length()) == '{'
+      if (line.startsWith(name) && (name.endsWith("{") || name.endsWith("\"") || line.charAt(name.length()) == '{'
           || line.charAt(name.length()) == ' ')) {
         total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
       }
