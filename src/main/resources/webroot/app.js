@@ -325,7 +325,7 @@
     $('kpi-completed').textContent = num(a.completedJobs);
     $('kpi-completed-sub').textContent = a.totalJobs ? pct((a.completedJobs || 0) / a.totalJobs) + ' of all jobs' : '\u00a0';
     $('kpi-failed').textContent = a.failedJobs == null && a.deadJobs == null ? '–' : num(a.failedJobs || 0) + ' · ' + num(a.deadJobs || 0);
-    $('kpi-failed-sub').textContent = S.errors.length ? S.errors.length + ' recent errors' : 'no recent errors';
+    $('kpi-failed-sub').textContent = S.errors.length ? S.errors.length + (S.errors.length === 1 ? ' recent error' : ' recent errors') : 'no recent errors';
     const tp = currentThroughput();
     $('kpi-throughput').textContent = rate(tp) + '/s';
     const peak = S.samples.reduce((m, s) => Math.max(m, s.v), 0);
@@ -339,9 +339,11 @@
   function renderQueue() {
     const a = S.aggregate || {};
     const counts = QUEUE_PARTS.map(([cls, label, key]) => [cls, label, a[key] || 0]);
+    // The hub reports cancelledJobs; older hubs did not, so the remainder of totalJobs stands in.
+    if (a.cancelledJobs != null) counts.push(['other', 'Cancelled', a.cancelledJobs]);
     const known = counts.reduce((s, c) => s + c[2], 0);
     const total = Math.max(a.totalJobs || 0, known);
-    if (total > known) counts.push(['other', 'Cancelled', total - known]);
+    if (a.cancelledJobs == null && total > known) counts.push(['other', 'Cancelled', total - known]);
     $('queue-total').textContent = total ? num(total) + ' jobs' : '';
     const stack = $('queue-stack');
     stack.replaceChildren(...counts.filter((c) => c[2] > 0).map(([cls, label, n]) => {

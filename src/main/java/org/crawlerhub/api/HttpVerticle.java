@@ -152,8 +152,7 @@ public class HttpVerticle extends VerticleBase {
 
     router.get("/api/progress").handler(ctx -> reply(ctx, 200, ask(Addresses.PROGRESS_GET, new JsonObject(),
         "progress service", BUS_TIMEOUT_MS)));
-    router.get("/api/progress/:jobId").handler(ctx -> reply(ctx, 200, ask(Addresses.PROGRESS_GET,
-        new JsonObject().put("jobId", ctx.pathParam("jobId")), "progress service", BUS_TIMEOUT_MS)));
+    router.get("/api/progress/:jobId").handler(this::getProgress);
     router.get("/api/errors").handler(this::queryErrors);
     router.get("/api/events").handler(ctx -> events.open(ctx.request()));
 
@@ -378,10 +377,16 @@ public class HttpVerticle extends VerticleBase {
 
   private void broadcast(RoutingContext ctx) {
     JsonObject msg = outboundMessage(ctx);
-    reply(ctx, 202, ask(Addresses.CONNECTIONS, new JsonObject(), "status service", BUS_TIMEOUT_MS).map(stats -> {
+    if ("job_assignment".equals(msg.getString("type"))) {
+      // The gateway drops a broadcast assignment (a job goes to one crawler): say so instead of 202.
+      throw ApiException.badRequest("type: job_assignment cannot be broadcast; send it to one crawler");
+    }
+    // Recipients are the crawlers a broadcast reaches: open, authenticated connections (ServerStatus
+    // activeConnections), not ConnectionStats.total, which also counts unauthenticated TCP sockets.
+    reply(ctx, 202, ask(Addresses.STATUS, new JsonObject(), "status service", BUS_TIMEOUT_MS).map(status -> {
       vertx.eventBus().publish(Addresses.CRAWLER_BROADCAST, msg);
-      Integer total = stats.getInteger("total");
-      return new JsonObject().put("recipients", total != null ? total : connectionEntries(stats).size());
+      Integer active = status.getInteger("activeConnections");
+      return new JsonObject().put("recipients", active != null ? active : status.getInteger("connections", 0));
     }));
   }
 
@@ -449,12 +454,33 @@ public class HttpVerticle extends VerticleBase {
         "progress service", BUS_TIMEOUT_MS));
     reply(ctx, 200, Future.all(job, progress).map(v -> {
       JsonObject j = job.result().getJsonObject("job", new JsonObject());
-      Object stored = j.getValue("progress");
-      Object live = progress.result();
+      JsonObject live = progress.result();
       return new JsonObject().put("job", j)
-          .put("progress", live != null ? live : stored instanceof JsonObject ? stored : null)
+          .put("progress", live != null ? live : StoredProgress.of(j))
           .put("events", job.result().getJsonArray("events", new JsonArray()));
     }));
+  }
+
+  /**
+   * The aggregator's view (current as soon as the router accepted a message); for a job it no
+   * longer holds (finished a while ago) the stored progress in the same shape.
+   */
+  private void getProgress(RoutingContext ctx) {
+    String id = ctx.pathParam("jobId");
+    reply(ctx, 200, ask(Addresses.PROGRESS_GET, new JsonObject().put("jobId", id), "progress service", BUS_TIMEOUT_MS)
+        .recover(t -> {
+          ApiException e = ApiException.from(t, "progress service");
+          if (e.status() != 404) {
+            return Future.failedFuture(e);
+          }
+          return ask(Addresses.JOBS_GET, new JsonObject().put("id", id), "jobs service", BUS_TIMEOUT_MS).map(r -> {
+            JsonObject stored = StoredProgress.of(r.getJsonObject("job", new JsonObject()));
+            if (stored == null) {
+              throw new ApiException(404, "NOT_FOUND", "job " + id + " has reported no progress yet");
+            }
+            return stored;
+          });
+        }));
   }
 
   private void jobCommand(RoutingContext ctx, String address) {
