@@ -180,6 +180,17 @@ class ClusteredHubsTest {
     }
     // AND the two nodes have distinct ids
     assertThat(nodes.get(0).config().nodeId()).isNotEqualTo(nodes.get(1).config().nodeId());
+
+    // WHEN node B stops
+    nodes.get(1).stop().await(60, TimeUnit.SECONDS);
+
+    // THEN it left the cluster cleanly: node A sees one member at once (a crash would take Hazelcast's heartbeat timeout)
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+      HttpResponse<String> r = httpGet(nodes.get(0), "/ready");
+      JsonObject cluster = new JsonObject(r.body()).getJsonArray("checks").stream()
+          .map(JsonObject.class::cast).filter(c -> "cluster".equals(c.getString("id"))).findFirst().orElseThrow();
+      assertThat(cluster.getJsonObject("data").getInteger("members")).isEqualTo(1);
+    });
   }
 
   @Test
