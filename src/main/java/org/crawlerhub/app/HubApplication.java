@@ -85,6 +85,10 @@ public final class HubApplication {
     }
     return vertxFuture.compose(vertx -> {
       String nodeId = nodeId(loaded, vertx);
+      if (vertx.isClustered() && vertx instanceof VertxInternal internal && internal.clusterManager() != null) {
+        LOG.info("Joined cluster as node {} ({} members)", internal.clusterManager().getNodeId(),
+            internal.clusterManager().getNodes().size());
+      }
       return Database.start(vertx, loaded.database())
           .compose(db -> {
             JsonObject json = loaded.toJson().put("nodeId", nodeId);

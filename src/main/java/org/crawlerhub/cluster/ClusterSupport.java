@@ -1,6 +1,7 @@
 package org.crawlerhub.cluster;
 
 import com.hazelcast.config.Config;
+import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.config.JoinConfig;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
@@ -10,6 +11,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.crawlerhub.config.HubConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Hazelcast cluster manager for clustered hubs: {@code cluster.xml} from the classpath (TCP-IP
@@ -28,7 +31,33 @@ public final class ClusterSupport {
   private ClusterSupport() {}
 
   public static ClusterManager clusterManager(HubConfig.Cluster cluster) {
-    return new HazelcastClusterManager(hazelcastConfig(cluster));
+    return new LoggingClusterManager(hazelcastConfig(cluster));
+  }
+
+  /**
+   * Logs membership changes at INFO (Hazelcast's own logger is kept at WARN). The member id is the
+   * Vert.x cluster node id, which is also the hub's {@code nodeId} unless one is configured.
+   */
+  private static final class LoggingClusterManager extends HazelcastClusterManager {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterSupport.class);
+
+    LoggingClusterManager(Config config) {
+      super(config);
+    }
+
+    @Override
+    public synchronized void memberAdded(MembershipEvent event) {
+      LOG.info("Cluster member joined: node {} at {} ({} members)", event.getMember().getUuid(),
+          event.getMember().getAddress(), event.getMembers().size());
+      super.memberAdded(event);
+    }
+
+    @Override
+    public synchronized void memberRemoved(MembershipEvent event) {
+      LOG.info("Cluster member left: node {} at {} ({} members)", event.getMember().getUuid(),
+          event.getMember().getAddress(), event.getMembers().size());
+      super.memberRemoved(event);
+    }
   }
 
   /** The Hazelcast configuration a node with these settings runs with. */
