@@ -230,6 +230,42 @@ class ClusteredHubsTest {
   }
 
   @Test
+  @DisplayName("a job_assignment posted on node B for a crawler on node A assigns the job to it, and the crawler completes it through A")
+  void jobAssignmentAcrossNodes() throws Exception {
+    // GIVEN a queued job and a crawler connected to node A
+    List<HubApplication> nodes = twoNodes();
+    HubApplication a = nodes.get(0);
+    HubApplication b = nodes.get(1);
+    String jobId = enqueue(a, 1, "group/assigned").get(0);
+    LineClient crawler = crawler(a, "crawler-assigned");
+    JsonObject assignment = new JsonObject().put("type", "job_assignment").put("data", new JsonObject()
+        .put("job_id", jobId).put("job_type", "crawl_project").put("gitlab_host", "gitlab.example.com")
+        .put("access_token", "glpat-secret"));
+
+    // WHEN an operator posts the assignment to node B
+    await().atMost(WAIT).untilAsserted(() -> {
+      HttpResponse<String> r = httpPost(b, "/api/crawlers/crawler-assigned/messages", assignment);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+    });
+
+    // THEN the crawler on A receives it and the job is assigned to that crawler
+    assertThat(firstOfType(crawler, "job_assignment").getJsonObject("data").getString("job_id")).isEqualTo(jobId);
+    JsonObject assigned = job(b, jobId).getJsonObject("job");
+    assertThat(assigned.getString("status")).isEqualTo("assigned");
+    assertThat(assigned.getString("leaseOwner")).isEqualTo("crawler-assigned");
+
+    // AND the crawler can start and complete it through node A
+    crawler.send(msg("job_started", jobId, new JsonObject()));
+    crawler.send(msg("job_completed", jobId, new JsonObject().put("success", true).put("finalCounts", new JsonObject())));
+    crawler.send(msg("job_request", null, new JsonObject().put("maxJobs", 0)));
+    JsonObject reply = crawler.readUntil(m -> "job_response".equals(m.getString("type"))
+        || "error".equals(m.getString("type")), WAIT);
+    assertThat(reply.getString("type")).as(reply.encode()).isEqualTo("job_response");
+    await().atMost(WAIT).untilAsserted(() ->
+        assertThat(job(b, jobId).getJsonObject("job").getString("status")).isEqualTo("completed"));
+  }
+
+  @Test
   @DisplayName("a broadcast posted on node B reaches the crawlers connected to both nodes")
   void broadcastReachesCrawlersOnBothNodes() throws Exception {
     // GIVEN one crawler on each node
