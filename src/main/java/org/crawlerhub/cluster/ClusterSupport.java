@@ -1,6 +1,7 @@
 package org.crawlerhub.cluster;
 
 import com.hazelcast.config.Config;
+import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.config.JoinConfig;
 import io.vertx.core.spi.cluster.ClusterManager;
@@ -35,11 +36,14 @@ public final class ClusterSupport {
   }
 
   /**
-   * Logs membership changes at INFO (Hazelcast's own logger is kept at WARN). The member id is the
-   * Vert.x cluster node id, which is also the hub's {@code nodeId} unless one is configured.
+   * Logs membership changes at INFO (Hazelcast's own logger is kept at WARN), naming members by
+   * their Vert.x cluster node id (the hub's {@code nodeId} unless one is configured), which
+   * vertx-hazelcast keeps in a member attribute; Hazelcast's own member UUID is a different id.
    */
   private static final class LoggingClusterManager extends HazelcastClusterManager {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterSupport.class);
+    /** Where vertx-hazelcast stores a member's Vert.x node id. */
+    private static final String NODE_ID_ATTRIBUTE = "__vertx.nodeId";
 
     LoggingClusterManager(Config config) {
       super(config);
@@ -47,16 +51,21 @@ public final class ClusterSupport {
 
     @Override
     public synchronized void memberAdded(MembershipEvent event) {
-      LOG.info("Cluster member joined: node {} at {} ({} members)", event.getMember().getUuid(),
+      LOG.info("Cluster member joined: node {} at {} ({} members)", nodeId(event.getMember()),
           event.getMember().getAddress(), event.getMembers().size());
       super.memberAdded(event);
     }
 
     @Override
     public synchronized void memberRemoved(MembershipEvent event) {
-      LOG.info("Cluster member left: node {} at {} ({} members)", event.getMember().getUuid(),
+      LOG.info("Cluster member left: node {} at {} ({} members)", nodeId(event.getMember()),
           event.getMember().getAddress(), event.getMembers().size());
       super.memberRemoved(event);
+    }
+
+    private static String nodeId(Member member) {
+      String id = member.getAttribute(NODE_ID_ATTRIBUTE);
+      return id != null ? id : "(hazelcast " + member.getUuid() + ")";
     }
   }
 
