@@ -194,6 +194,30 @@ class ClusteredHubsTest {
   }
 
   @Test
+  @DisplayName("each node's /api/status and /api/connections describe that node, not whichever node the bus picked")
+  void statusDescribesTheNodeAsked() throws Exception {
+    // GIVEN a crawler on node A only
+    List<HubApplication> nodes = twoNodes();
+    HubApplication a = nodes.get(0);
+    HubApplication b = nodes.get(1);
+    crawler(a, "crawler-status");
+
+    for (int i = 0; i < 6; i++) {
+      // WHEN an operator asks each node for its status and connections, several times
+      JsonObject statusA = new JsonObject(httpGet(a, "/api/status").body());
+      JsonObject statusB = new JsonObject(httpGet(b, "/api/status").body());
+      JsonObject connectionsB = new JsonObject(httpGet(b, "/api/connections").body());
+
+      // THEN every answer comes from the node that was asked
+      assertThat(statusA.getString("nodeId")).isEqualTo(a.config().nodeId());
+      assertThat(statusB.getString("nodeId")).isEqualTo(b.config().nodeId());
+      assertThat(statusA.getInteger("connections")).isEqualTo(1);
+      assertThat(statusB.getInteger("connections")).isZero();
+      assertThat(connectionsB.getInteger("total")).isZero();
+    }
+  }
+
+  @Test
   @DisplayName("a message sent on node B to hub.crawler.outbound.<id> or through B's HTTP API reaches the crawler connected to node A")
   void outboundReachesCrawlerOnTheOtherNode() throws Exception {
     // GIVEN a crawler connected to node A
