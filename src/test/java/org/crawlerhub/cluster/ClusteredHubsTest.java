@@ -90,6 +90,9 @@ class ClusteredHubsTest {
   private List<HubApplication> twoNodes() throws Exception {
     String db = TestDatabase.freshDatabase();
     int base = freePort();
+    while (base > 65000) { // node B takes base + 1
+      base = freePort();
+    }
     HubApplication a = HubApplication.start(nodeConfig(db, base)).await(120, TimeUnit.SECONDS);
     hubs.add(a);
     HubApplication b = HubApplication.start(nodeConfig(db, base + 1)).await(120, TimeUnit.SECONDS);
