@@ -541,7 +541,10 @@ public class HttpVerticle extends VerticleBase {
 
   /** Request/reply on the bus; failures become {@link ApiException}s. */
   private Future<JsonObject> ask(String address, JsonObject body, String service, long timeoutMs) {
-    return vertx.eventBus().<Object>request(address, body, new DeliveryOptions().setSendTimeout(timeoutMs))
+    // Status and connections describe one node: in a cluster ask this node's service, not any node's.
+    boolean nodeLocal = Addresses.STATUS.equals(address) || Addresses.CONNECTIONS.equals(address);
+    return vertx.eventBus().<Object>request(address, body,
+            new DeliveryOptions().setSendTimeout(timeoutMs).setLocalOnly(nodeLocal))
         .recover(t -> Future.failedFuture(ApiException.from(t, service)))
         .map(HttpVerticle::jsonBody);
   }

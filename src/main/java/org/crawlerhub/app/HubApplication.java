@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
@@ -83,7 +84,11 @@ public final class HubApplication {
       vertxFuture = Future.succeededFuture(Vertx.builder().with(options).build());
     }
     return vertxFuture.compose(vertx -> {
-      String nodeId = loaded.nodeId() != null ? loaded.nodeId() : UUID.randomUUID().toString();
+      String nodeId = nodeId(loaded, vertx);
+      if (vertx.isClustered() && vertx instanceof VertxInternal internal && internal.clusterManager() != null) {
+        LOG.info("Joined cluster as node {} ({} members)", internal.clusterManager().getNodeId(),
+            internal.clusterManager().getNodes().size());
+      }
       return Database.start(vertx, loaded.database())
           .compose(db -> {
             JsonObject json = loaded.toJson().put("nodeId", nodeId);
@@ -94,6 +99,20 @@ public final class HubApplication {
           })
           .onFailure(err -> vertx.close());
     });
+  }
+
+  /**
+   * The configured {@code nodeId}; else, when clustered, the Vert.x cluster node id (so logs,
+   * status and {@code welcome} name the same node Hazelcast does); else a random UUID.
+   */
+  private static String nodeId(HubConfig loaded, Vertx vertx) {
+    if (loaded.nodeId() != null && !loaded.nodeId().isBlank()) {
+      return loaded.nodeId();
+    }
+    if (vertx.isClustered() && vertx instanceof VertxInternal internal && internal.clusterManager() != null) {
+      return internal.clusterManager().getNodeId();
+    }
+    return UUID.randomUUID().toString();
   }
 
   /** Applies {@code logLevel} (debug, info, warn, error, trace) to the root logger. */

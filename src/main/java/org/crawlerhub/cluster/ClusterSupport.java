@@ -1,27 +1,117 @@
 package org.crawlerhub.cluster;
 
 import com.hazelcast.config.Config;
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.config.JoinConfig;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import org.crawlerhub.config.HubConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Hazelcast cluster manager for clustered hubs: {@code cluster.xml} from the classpath (TCP-IP
- * join, no multicast) with members, interface and port taken from {@code cluster.*}.
+ * join only, no multicast, no auto-detection, phone-home off, no join delay) with members,
+ * interface and port taken from {@code cluster.*}.
+ *
+ * <p>A member without a port ({@code "10.0.0.5"}) stands for every port within
+ * {@value #PORT_SPAN} of this node's {@code cluster.port}, below and above. Hazelcast on its own
+ * only tries the ports from its own port upwards, so a node configured with port 5702 would never
+ * find a first node on 5701. A member with a port ({@code "10.0.0.5:5710"}) is used as given.
  */
 public final class ClusterSupport {
+  /** How far from this node's port a port-less member is looked for (both directions). */
+  static final int PORT_SPAN = 10;
+
   private ClusterSupport() {}
 
   public static ClusterManager clusterManager(HubConfig.Cluster cluster) {
+    return new LoggingClusterManager(hazelcastConfig(cluster));
+  }
+
+  /**
+   * Logs membership changes at INFO (Hazelcast's own logger is kept at WARN), naming members by
+   * their Vert.x cluster node id (the hub's {@code nodeId} unless one is configured), which
+   * vertx-hazelcast keeps in a member attribute; Hazelcast's own member UUID is a different id.
+   */
+  private static final class LoggingClusterManager extends HazelcastClusterManager {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterSupport.class);
+    /** Where vertx-hazelcast stores a member's Vert.x node id. */
+    private static final String NODE_ID_ATTRIBUTE = "__vertx.nodeId";
+
+    LoggingClusterManager(Config config) {
+      super(config);
+    }
+
+    @Override
+    public synchronized void memberAdded(MembershipEvent event) {
+      LOG.info("Cluster member joined: node {} at {} ({} members)", nodeId(event.getMember()),
+          event.getMember().getAddress(), event.getMembers().size());
+      super.memberAdded(event);
+    }
+
+    @Override
+    public synchronized void memberRemoved(MembershipEvent event) {
+      LOG.info("Cluster member left: node {} at {} ({} members)", nodeId(event.getMember()),
+          event.getMember().getAddress(), event.getMembers().size());
+      super.memberRemoved(event);
+    }
+
+    private static String nodeId(Member member) {
+      String id = member.getAttribute(NODE_ID_ATTRIBUTE);
+      return id != null ? id : "(hazelcast " + member.getUuid() + ")";
+    }
+  }
+
+  /** The Hazelcast configuration a node with these settings runs with. */
+  static Config hazelcastConfig(HubConfig.Cluster cluster) {
     Config hz = ConfigUtil.loadConfig();
-    hz.getNetworkConfig().setPort(cluster.port()).setPortAutoIncrement(true);
-    hz.getNetworkConfig().getInterfaces().setEnabled(true).setInterfaces(java.util.List.of(cluster.host()));
+    hz.getNetworkConfig().setPort(cluster.port()).setPortAutoIncrement(true).setPortCount(PORT_SPAN + 1);
+    hz.getNetworkConfig().getInterfaces().setEnabled(true).setInterfaces(List.of(cluster.host()));
     JoinConfig join = hz.getNetworkConfig().getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).setMembers(cluster.members());
-    return new HazelcastClusterManager(hz);
+    join.getAwsConfig().setEnabled(false);
+    join.getKubernetesConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).setMembers(members(cluster.members(), cluster.port()));
+    hz.setProperty("hazelcast.phone.home.enabled", "false");
+    hz.setProperty("hazelcast.wait.seconds.before.join", "0");
+    hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+    return hz;
+  }
+
+  /** Members with an explicit port as given; port-less ones expanded to {@code port ± PORT_SPAN}. */
+  static List<String> members(List<String> configured, int port) {
+    Set<String> out = new LinkedHashSet<>();
+    for (String m : configured) {
+      String member = m.trim();
+      if (member.isEmpty()) {
+        continue;
+      }
+      if (hasPort(member)) {
+        out.add(member);
+        continue;
+      }
+      String host = member.contains(":") && !member.startsWith("[") ? "[" + member + "]" : member;
+      for (int p = Math.max(1, port - PORT_SPAN); p <= Math.min(65535, port + PORT_SPAN); p++) {
+        out.add(host + ":" + p);
+      }
+    }
+    return new ArrayList<>(out);
+  }
+
+  /** {@code host:port} or {@code [v6]:port}; a bare IPv6 address has colons but no port. */
+  private static boolean hasPort(String member) {
+    if (member.startsWith("[")) {
+      return member.contains("]:");
+    }
+    int colon = member.indexOf(':');
+    return colon > 0 && colon == member.lastIndexOf(':');
   }
 }

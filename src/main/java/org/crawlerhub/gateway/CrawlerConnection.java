@@ -53,6 +53,8 @@ final class CrawlerConnection {
 
   // statistics: written on the event loop only, read by the status verticle
   private volatile String crawlerId;
+  /** When this connection took its crawlerId (hello); across nodes the later binding wins. */
+  private volatile java.time.Instant boundAt;
   private volatile boolean authenticated;
   private volatile String version;
   private volatile JsonArray capabilities;
@@ -235,6 +237,7 @@ final class CrawlerConnection {
       inboundOptions = inboundOptions();
       gateway.registry().unbindCrawler(oldId, this);
       unregisterOutbound();
+      boundAt = java.time.Instant.now();
       CrawlerConnection previous = gateway.registry().bindCrawler(newId, this);
       Future<Void> previousGone = previous == null ? Future.succeededFuture() : previous.supersededBy(this);
       ready = previousGone.compose(v -> state == State.CLOSED ? Future.succeededFuture() : registerOutbound(newId));
@@ -247,6 +250,9 @@ final class CrawlerConnection {
         welcome.local(Frames.welcome(crawlerId, gateway.nodeId(), cfg.heartbeatInterval(),
             cfg.heartbeatTimeout(), cfg.maxMessageSize(), cfg.maxJobsPerRequest()), false);
         JsonObject ev = event("authenticated");
+        if (boundAt != null) {
+          ev.put("at", boundAt.toString()); // other nodes compare it with their own binding (newer wins)
+        }
         if (version != null) {
           ev.put("version", version);
         }
@@ -381,6 +387,20 @@ final class CrawlerConnection {
       gone.onComplete(ar -> newer.gateway.context().runOnContext(x -> done.complete()));
     });
     return done.future();
+  }
+
+  /**
+   * True when a binding of this crawlerId made on another node at {@code remoteAt} (by connection
+   * {@code remoteConnectionId}) is newer than this connection's own: cluster events can arrive
+   * after a local hello that was in fact later, and then the local connection must stay.
+   */
+  boolean supersededBy(java.time.Instant remoteAt, String remoteConnectionId) {
+    java.time.Instant mine = boundAt;
+    if (mine == null || remoteAt == null) {
+      return true;
+    }
+    int c = remoteAt.compareTo(mine);
+    return c > 0 || (c == 0 && remoteConnectionId.compareTo(connectionId) > 0);
   }
 
   /** Cross-node takeover: another node accepted a hello for the crawlerId this connection holds. */

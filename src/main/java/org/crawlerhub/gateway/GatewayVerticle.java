@@ -278,8 +278,18 @@ public class GatewayVerticle extends VerticleBase {
       return;
     }
     CrawlerConnection c = registry.byCrawler(crawlerId);
-    if (c != null && c.gateway() == this && !c.connectionId().equals(e.getValue("connectionId"))) {
+    String remoteConnection = String.valueOf(e.getValue("connectionId"));
+    if (c != null && c.gateway() == this && !c.connectionId().equals(remoteConnection)
+        && c.supersededBy(remoteBinding(e), remoteConnection)) {
       c.supersededRemotely(String.valueOf(e.getValue("nodeId")));
+    }
+  }
+
+  private static java.time.Instant remoteBinding(JsonObject e) {
+    try {
+      return e.getValue("at") instanceof String at ? java.time.Instant.parse(at) : null;
+    } catch (java.time.format.DateTimeParseException unreadable) {
+      return null;
     }
   }
 
