@@ -1,25 +1,34 @@
-package org.crawlerhub.gateway;
+package org.crawlerhub.bus;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Hands a {@link JsonObject} to a local consumer without the defensive deep copy of the built-in
- * codec. The gateway decodes a fresh object per line and never touches it after sending, so the
- * copy would only cost allocation on the hottest path. Wire encoding (never used with
- * {@code localOnly} sends, but required by the interface) is the usual length-prefixed JSON.
+ * Hands a {@link JsonObject} to local consumers without the defensive deep copy of the built-in
+ * codec (which copies once per consumer on every local send, publish and reply). Used on the hot
+ * crawler-message path (gateway -> router -> jobs, the router's {@code hub.crawler.message.<type>}
+ * publishes and the replies): the sender never touches a body after sending it, and receivers
+ * treat bodies as read-only (a receiver that needs to change one copies it first). Bodies that
+ * cross the cluster are encoded as length-prefixed JSON, exactly as the built-in codec does, so
+ * remote consumers still get their own copy; every node registers the codec at start.
  */
-final class LocalJsonCodec implements MessageCodec<JsonObject, JsonObject> {
-  static final String NAME = "hub.gateway.json-local";
+public final class LocalJsonCodec implements MessageCodec<JsonObject, JsonObject> {
+  public static final String NAME = "hub.json-no-copy";
 
-  /** Registers the codec once per event bus; concurrent gateway instances may race, the loser is fine. */
-  static void register(EventBus bus) {
+  /** Options that select this codec. */
+  public static DeliveryOptions options() {
+    return new DeliveryOptions().setCodecName(NAME);
+  }
+
+  /** Registers the codec once per event bus; verticles starting concurrently may race, the loser is fine. */
+  public static void register(EventBus bus) {
     try {
       bus.registerCodec(new LocalJsonCodec());
     } catch (IllegalStateException alreadyRegistered) {
-      // another gateway instance of this Vert.x registered it first
+      // another verticle of this Vert.x registered it first
     }
   }
 
