@@ -3,6 +3,9 @@ package org.crawlerhub.bus;
 /**
  * Every event-bus address of the hub, in one place (SPEC §4). Bodies are {@code JsonObject} on
  * every address that may cross the cluster. The README's address table mirrors this class.
+ * Bodies on the inbound partitions, {@link #JOBS_COMMAND} and {@link #CRAWLER_MESSAGE_PREFIX}
+ * addresses are sent with {@link LocalJsonCodec} (shared with local consumers, not copied):
+ * consumers read them and copy before changing anything.
  */
 public final class Addresses {
   private Addresses() {}

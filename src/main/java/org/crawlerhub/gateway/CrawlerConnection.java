@@ -19,6 +19,7 @@ import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.Map;
 import org.crawlerhub.bus.Addresses;
+import org.crawlerhub.bus.LocalJsonCodec;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.protocol.ErrorCode;
 import org.crawlerhub.protocol.Frames;

@@ -27,6 +27,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.crawlerhub.bus.Addresses;
+import org.crawlerhub.bus.LocalJsonCodec;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.metrics.HubMetrics;
 import org.crawlerhub.protocol.ErrorCode;

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -27,6 +28,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.crawlerhub.bus.Addresses;
+import org.crawlerhub.bus.LocalJsonCodec;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.metrics.HubMetrics;
 import org.crawlerhub.persistence.AreaRepository;
@@ -114,8 +116,9 @@ public final class JobsVerticle extends VerticleBase {
       this.attempt = attempt;
     }
 
+    /** A copy: {@code progress} is the crawler's {@code data}, shared read-only with other consumers. */
     JsonObject progressWithTime() {
-      return progress.put("updatedAt", Instant.ofEpochMilli(atMillis).toString());
+      return progress.copy().put("updatedAt", Instant.ofEpochMilli(atMillis).toString());
     }
 
     PendingProgress toPending(String jobId, long extendLeaseMs) {
@@ -151,6 +154,7 @@ public final class JobsVerticle extends VerticleBase {
     }
 
     var bus = vertx.eventBus();
+    LocalJsonCodec.register(bus);
     // Local: the router of THIS node talks to the jobs service of this node, which holds the lease
     // cache and per-crawler ordering for the crawlers connected here (a clustered send would
     // otherwise round-robin across nodes).
@@ -229,19 +233,17 @@ public final class JobsVerticle extends VerticleBase {
     return c == null ? "unknown" : c;
   }
 
-  /** The reply of an accepted message that needs no answer frame (copied by the bus on delivery). */
-  private static final JsonObject NO_FRAMES = new JsonObject().put("frames", new JsonArray());
+  /** Replies are built fresh and never touched again, so the bus hands them over without a copy. */
+  private static final DeliveryOptions REPLY = LocalJsonCodec.options();
 
   private static void replyFrames(Message<JsonObject> msg, JsonObject... frames) {
-    if (frames.length == 0) {
-      msg.reply(NO_FRAMES);
-      return;
-    }
-    msg.reply(new JsonObject().put("frames", new JsonArray(Arrays.asList((Object[]) frames))));
+    JsonArray list = frames.length == 0 ? new JsonArray() : new JsonArray(Arrays.asList((Object[]) frames));
+    msg.reply(new JsonObject().put("frames", list), REPLY);
   }
 
   private static void replyError(Message<JsonObject> msg, ProtocolException e) {
-    msg.reply(new JsonObject().put("error", new JsonObject().put("code", e.code().name()).put("message", e.getMessage())));
+    msg.reply(new JsonObject().put("error", new JsonObject().put("code", e.code().name()).put("message", e.getMessage())),
+        REPLY);
   }
 
   private static void replyError(Message<JsonObject> msg, ErrorCode code, String message) {
@@ -372,10 +374,10 @@ public final class JobsVerticle extends VerticleBase {
         JsonObject resume = data.getValue("resumeState") instanceof JsonObject r ? r : null;
         if ("assigned".equals(e.status)) {
           transition(msg, e, jobId, "running", crawlerId, type, null,
-              data.put("updatedAt", Instant.now().toString()), resume);
+              data.copy().put("updatedAt", Instant.now().toString()), resume);
         } else {
           recordProgress(jobId, crawlerId, e.attempt, data, resume);
-          msg.reply(NO_FRAMES);
+          replyFrames(msg);
         }
       }
       case "job_completed" -> {
@@ -438,7 +440,7 @@ public final class JobsVerticle extends VerticleBase {
     ProgressSlot pending = pendingProgress.remove(jobId);
     if (pending != null && pending.attempt == e.attempt) {
       JsonObject latest = pending.progressWithTime();
-      progress = progress == null ? latest : latest.copy().mergeIn(progress);
+      progress = progress == null ? latest : latest.mergeIn(progress);
       resume = resume != null ? resume : pending.resume;
     }
     Transition t = new Transition(jobId, e.status, to, e.attempt, crawlerId, reason, nodeId, details,

@@ -3,7 +3,6 @@ package org.crawlerhub.progress;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -31,6 +30,12 @@ final class CrawlerDirectory {
   }
 
   private final Map<String, Connection> connections = new HashMap<>();
+  /**
+   * crawlerId -> number of its live entries in {@link #connections}, kept in step with every change
+   * there, so {@code connectedCrawlers} is a size and not a set rebuilt over all connections (with
+   * 10,000 connections that rebuild was the progress verticle's top cost while idle).
+   */
+  private final Map<String, Integer> liveByCrawler = new HashMap<>();
   private final Map<String, Crawler> crawlers = new HashMap<>();
   private final long staleAfterNanos;
   private final long forgetAfterNanos;
@@ -52,7 +57,12 @@ final class CrawlerDirectory {
         touch(connectionId, crawlerId, nowNanos);
         crawler(crawlerId, nowNanos).nodeId = ev.getString("nodeId");
       }
-      case "disconnected", "heartbeat_timeout", "rejected" -> connections.remove(connectionId);
+      case "disconnected", "heartbeat_timeout", "rejected" -> {
+        Connection gone = connections.remove(connectionId);
+        if (gone != null) {
+          release(gone.crawlerId);
+        }
+      }
       default -> { }
     }
   }
@@ -85,17 +95,33 @@ final class CrawlerDirectory {
     if (connectionId == null) {
       return;
     }
+    String id = crawlerId != null ? crawlerId : connectionId;
     Connection c = connections.get(connectionId);
     if (c == null) {
       c = new Connection();
       connections.put(connectionId, c);
+      liveByCrawler.merge(id, 1, Integer::sum);
+    } else if (!id.equals(c.crawlerId)) {
+      release(c.crawlerId);
+      liveByCrawler.merge(id, 1, Integer::sum);
     }
-    c.crawlerId = crawlerId != null ? crawlerId : connectionId;
+    c.crawlerId = id;
     c.lastSeenNanos = nowNanos;
   }
 
+  /** One connection of {@code crawlerId} is no longer live. */
+  private void release(String crawlerId) {
+    liveByCrawler.computeIfPresent(crawlerId, (k, n) -> n > 1 ? n - 1 : null);
+  }
+
   void expire(long nowNanos) {
-    connections.values().removeIf(c -> nowNanos - c.lastSeenNanos > staleAfterNanos);
+    for (Iterator<Connection> it = connections.values().iterator(); it.hasNext(); ) {
+      Connection c = it.next();
+      if (nowNanos - c.lastSeenNanos > staleAfterNanos) {
+        it.remove();
+        release(c.crawlerId);
+      }
+    }
     Set<String> live = liveCrawlers();
     for (Iterator<Map.Entry<String, Crawler>> it = crawlers.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<String, Crawler> e = it.next();
@@ -139,10 +165,9 @@ final class CrawlerDirectory {
     return out;
   }
 
+  /** Crawlers with at least one live connection (a read-only view). */
   private Set<String> liveCrawlers() {
-    Set<String> s = new HashSet<>();
-    connections.values().forEach(c -> s.add(c.crawlerId));
-    return s;
+    return java.util.Collections.unmodifiableSet(liveByCrawler.keySet());
   }
 
   private Crawler crawler(String id, long nowNanos) {

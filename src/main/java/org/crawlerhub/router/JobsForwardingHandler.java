@@ -12,6 +12,7 @@ import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
 import org.crawlerhub.bus.Addresses;
+import org.crawlerhub.bus.LocalJsonCodec;
 import org.crawlerhub.protocol.ErrorCode;
 import org.crawlerhub.protocol.Frames;
 import org.crawlerhub.protocol.MessageType;
@@ -51,12 +52,15 @@ public final class JobsForwardingHandler implements MessageHandler {
   public JobsForwardingHandler(EventBus bus, long timeoutMs) {
     this.bus = bus;
     this.timeoutMs = timeoutMs;
+    LocalJsonCodec.register(bus);
   }
 
   @Override
   public Future<HandlerResult> handle(RoutedMessage ctx) {
+    // The envelope is handed over without a copy: the router never changes it after routing and
+    // the jobs service treats it as read-only.
     DeliveryOptions opts = new DeliveryOptions().setLocalOnly(true).setSendTimeout(timeoutMs)
-        .setHeaders(ctx.headers());
+        .setHeaders(ctx.headers()).setCodecName(LocalJsonCodec.NAME);
     return bus.<Object>request(Addresses.JOBS_COMMAND, ctx.envelope(), opts)
         .transform(ar -> Future.succeededFuture(ar.succeeded()
             ? fromReply(ctx, ar.result())

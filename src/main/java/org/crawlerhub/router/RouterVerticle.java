@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.bus.Addresses.Headers;
+import org.crawlerhub.bus.LocalJsonCodec;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.metrics.HubMetrics;
 import org.crawlerhub.protocol.ErrorCode;
@@ -51,8 +52,8 @@ public final class RouterVerticle extends VerticleBase {
   private static final String UNKNOWN_TYPE_TAG = "unknown";
   private static final String SOURCE = "router";
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
-  /** Never mutated; local delivery copies bodies, so one instance serves every empty reply. */
-  private static final JsonObject NO_FRAMES = new JsonObject().put("frames", new JsonArray());
+  /** Replies are built fresh per message and never touched again: handed over without a copy. */
+  private static final DeliveryOptions REPLY = LocalJsonCodec.options();
 
   private final HubConfig cfg;
   private final int partition;
@@ -95,6 +96,7 @@ public final class RouterVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     bus = vertx.eventBus();
+    LocalJsonCodec.register(bus);
     router = new MessageRouter().bindTo(context);
     router.addMiddleware(new LoggingMiddleware());
     if (cfg.rateLimitMessagesPerSecond() > 0) {
@@ -151,9 +153,13 @@ public final class RouterVerticle extends VerticleBase {
       String nodeId = h.get(Headers.NODE_ID);
       Object body = m.body();
       JsonObject env = body instanceof JsonObject o ? o : new JsonObject();
+      String transport = h.get(Headers.TRANSPORT);
+      // The gateway always sends exactly these four headers: reuse its map downstream.
+      boolean complete = connectionId != null && crawlerId != null && nodeId != null && transport != null
+          && h.size() == 4;
       rm = new RoutedMessage(RoutedMessage.typeOf(env), env, connectionId,
           crawlerId != null ? crawlerId : connectionId, nodeId != null ? nodeId : cfg.nodeId(),
-          h.get(Headers.TRANSPORT), receivedAt);
+          transport, receivedAt, complete ? h : null);
       if (!(body instanceof JsonObject)) {
         complete(m, rm, HandlerResult.rejected(ErrorCode.NOT_AN_OBJECT,
             "message must be a JSON object"));
@@ -190,7 +196,7 @@ public final class RouterVerticle extends VerticleBase {
     try {
       JsonArray frames = result.frames();
       if (result.success()) {
-        reply = frames != null ? new JsonObject().put("frames", frames) : NO_FRAMES;
+        reply = new JsonObject().put("frames", frames != null ? frames : new JsonArray());
       } else {
         JsonArray out = frames != null ? new JsonArray(new ArrayList<>(frames.getList())) : new JsonArray();
         reply = new JsonObject().put("frames", out.add(Frames.errorFrom(result.error(), type, jobId)));
@@ -205,7 +211,10 @@ public final class RouterVerticle extends VerticleBase {
         counters.accepted(typeTag(type));
         // Cluster-wide on purpose: every node's progress aggregator sees the whole fleet, so the
         // aggregate is the same wherever it is asked (a single node pays nothing for this).
-        bus.publish(messageAddress(type), msg.envelope(), new DeliveryOptions().setHeaders(msg.headers()));
+        // Local consumers share the envelope read-only (no copy per consumer); remote nodes get
+        // it encoded as JSON.
+        bus.publish(messageAddress(type), msg.envelope(),
+            new DeliveryOptions().setHeaders(msg.headers()).setCodecName(LocalJsonCodec.NAME));
       } else {
         counters.rejected(typeTag(type), result.error().code());
         report(msg, result, type, jobId);
@@ -213,7 +222,7 @@ public final class RouterVerticle extends VerticleBase {
     } catch (Throwable t) {
       LOG.error("Failed to publish the outcome of a {} message", type, t);
     }
-    m.reply(reply);
+    m.reply(reply, REPLY);
   }
 
   private String messageAddress(String type) {

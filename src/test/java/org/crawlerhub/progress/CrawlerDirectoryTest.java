@@ -1,0 +1,89 @@
+package org.crawlerhub.progress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class CrawlerDirectoryTest {
+  private static final long STALE = TimeUnit.SECONDS.toNanos(60);
+  private static final long FORGET = TimeUnit.MINUTES.toNanos(10);
+
+  private static JsonObject event(String name, String connectionId, String crawlerId) {
+    return new JsonObject().put("event", name).put("connectionId", connectionId).put("crawlerId", crawlerId)
+        .put("nodeId", "node-a");
+  }
+
+  private static boolean connected(CrawlerDirectory d, String crawlerId) {
+    JsonArray all = d.toJson(new JsonObject());
+    for (Object o : all) {
+      JsonObject c = (JsonObject) o;
+      if (crawlerId.equals(c.getString("crawlerId"))) {
+        return c.getBoolean("connected");
+      }
+    }
+    return false;
+  }
+
+  @Test
+  @DisplayName("a crawler with two connections counts once and stays connected until both are gone")
+  void crawlerWithTwoConnectionsCountsOnce() {
+    // GIVEN crawler c1 on two connections and c2 on one
+    CrawlerDirectory d = new CrawlerDirectory(STALE, FORGET);
+    d.onEvent(event("connected", "conn-1", "c1"), 0);
+    d.onEvent(event("connected", "conn-2", "c1"), 0);
+    d.onEvent(event("connected", "conn-3", "c2"), 0);
+    assertThat(d.connectedCrawlers()).isEqualTo(2);
+
+    // WHEN one of c1's connections closes THEN c1 is still connected
+    d.onEvent(event("disconnected", "conn-1", "c1"), 1);
+    assertThat(d.connectedCrawlers()).isEqualTo(2);
+    assertThat(connected(d, "c1")).isTrue();
+
+    // WHEN the other closes too (and a duplicate disconnect arrives) THEN only c2 is left
+    d.onEvent(event("disconnected", "conn-2", "c1"), 2);
+    d.onEvent(event("disconnected", "conn-2", "c1"), 3);
+    assertThat(d.connectedCrawlers()).isEqualTo(1);
+    assertThat(connected(d, "c1")).isFalse();
+    assertThat(connected(d, "c2")).isTrue();
+  }
+
+  @Test
+  @DisplayName("a connection that says hello under a new crawlerId moves to that crawler")
+  void connectionChangesCrawler() {
+    // GIVEN a Unix connection known by its connection id
+    CrawlerDirectory d = new CrawlerDirectory(STALE, FORGET);
+    d.onEvent(event("connected", "conn-1", "conn-1"), 0);
+    assertThat(d.connectedCrawlers()).isEqualTo(1);
+
+    // WHEN it authenticates as crawler c1
+    d.onEvent(event("authenticated", "conn-1", "c1"), 1);
+
+    // THEN one crawler is connected, c1, not the connection id
+    assertThat(d.connectedCrawlers()).isEqualTo(1);
+    assertThat(connected(d, "c1")).isTrue();
+    assertThat(connected(d, "conn-1")).isFalse();
+  }
+
+  @Test
+  @DisplayName("connections silent for longer than the stale time stop counting")
+  void staleConnectionsExpire() {
+    // GIVEN two crawlers, one of which keeps sending
+    CrawlerDirectory d = new CrawlerDirectory(STALE, FORGET);
+    d.onEvent(event("connected", "conn-1", "c1"), 0);
+    d.onEvent(event("connected", "conn-2", "c2"), 0);
+    d.touch("conn-2", "c2", STALE);
+
+    // WHEN the directory expires past c1's stale time
+    d.expire(STALE + 1);
+
+    // THEN only c2 counts
+    assertThat(d.connectedCrawlers()).isEqualTo(1);
+    assertThat(connected(d, "c2")).isTrue();
+  }
+}
