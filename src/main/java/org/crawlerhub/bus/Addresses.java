@@ -73,6 +73,26 @@ public final class Addresses {
   /** request/reply (provided by others, e.g. the web app): {jobId, crawlerId, ...} -> {accessToken, expiresAt?}. */
   public static final String TOKENS_REFRESH = "hub.tokens.refresh";
 
+  /** request/reply, node-local: refuse new connections and send {@code shutdown} to every crawler. */
+  public static final String GATEWAY_SHUTDOWN = "hub.gateway.shutdown";
+  /** request/reply, node-local: the router's heartbeat state per crawler. */
+  public static final String ROUTER_CRAWLERS = "hub.router.crawlers";
+
+  /** {@code hub.status.<nodeId>}: one node's ServerStatus (in a cluster {@code hub.status} reaches any node). */
+  public static String status(String nodeId) {
+    return STATUS + "." + nodeId;
+  }
+
+  /** {@code hub.connections.<nodeId>}: one node's ConnectionStats. */
+  public static String connections(String nodeId) {
+    return CONNECTIONS + "." + nodeId;
+  }
+
+  /** {@code hub.progress.get.<partition>}: a progress partition's own answers (node-local). */
+  public static String progressPartition(int partition) {
+    return PROGRESS_GET + "." + partition;
+  }
+
   public static String inboundPartition(int partition) {
     return CRAWLER_INBOUND_PARTITION_PREFIX + partition;
   }

@@ -56,7 +56,7 @@ public class GatewayVerticle extends VerticleBase {
    * Local request/reply: {@code {reason?, timeoutSeconds?}} -> {@code {notified: n}}. Same as
    * {@link #shutdownCrawlers}: new connections are refused and every crawler gets {@code shutdown}.
    */
-  public static final String SHUTDOWN_ADDRESS = "hub.gateway.shutdown";
+  public static final String SHUTDOWN_ADDRESS = Addresses.GATEWAY_SHUTDOWN;
 
   static final JsonObject DELIVERED = new JsonObject().put("delivered", true);
   private static final long DEFAULT_INBOUND_TIMEOUT_MS = 30_000;

@@ -55,12 +55,12 @@ public class StatusVerticle extends VerticleBase {
 
   /** {@code hub.status.<nodeId>}: the same answer as {@code hub.status}, from that node only (cluster). */
   public static String statusAddress(String nodeId) {
-    return Addresses.STATUS + "." + nodeId;
+    return Addresses.status(nodeId);
   }
 
   /** {@code hub.connections.<nodeId>}: the same answer as {@code hub.connections}, from that node only. */
   public static String connectionsAddress(String nodeId) {
-    return Addresses.CONNECTIONS + "." + nodeId;
+    return Addresses.connections(nodeId);
   }
 
   private void status(Message<Object> m) {

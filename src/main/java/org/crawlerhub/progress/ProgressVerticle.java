@@ -96,7 +96,7 @@ public final class ProgressVerticle extends VerticleBase {
 
   /** Node-local address of one partition's per-job queries. */
   public static String partitionAddress(int partition) {
-    return Addresses.PROGRESS_GET + "." + partition;
+    return Addresses.progressPartition(partition);
   }
 
   /** The partition owning a job. */

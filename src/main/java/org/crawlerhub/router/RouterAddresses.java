@@ -1,5 +1,7 @@
 package org.crawlerhub.router;
 
+import org.crawlerhub.bus.Addresses;
+
 /** Event-bus addresses owned by the router (local to a node). */
 public final class RouterAddresses {
   private RouterAddresses() {}
@@ -11,5 +13,5 @@ public final class RouterAddresses {
    * CrawlerHeartbeat = {crawlerId, connectionId, nodeId, transport, systemStatus, activeJobs,
    * totalProcessed, memoryUsage, uptime, lastHeartbeat}.
    */
-  public static final String CRAWLERS = "hub.router.crawlers";
+  public static final String CRAWLERS = Addresses.ROUTER_CRAWLERS;
 }
