@@ -142,7 +142,9 @@ public final class RouterVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    batchConsumers.remove(Addresses.inboundBatchPartition(partition));
+    if (batchConsumers != null) {
+      batchConsumers.remove(Addresses.inboundBatchPartition(partition));
+    }
     if (sweepTimer >= 0) {
       vertx.cancelTimer(sweepTimer);
     }
