@@ -14,6 +14,18 @@ public final class Addresses {
   public static final String CRAWLER_INBOUND = "hub.crawler.inbound";
   /** Prefix of per-router-instance inbound partitions (gateway keeps per-connection order). */
   public static final String CRAWLER_INBOUND_PARTITION_PREFIX = "hub.crawler.inbound.";
+  /**
+   * Prefix of the batch form of the inbound partitions, node-local request/reply:
+   * {@code {"batch":[envelope...]}} (all of one connection, headers as on the single form) ->
+   * {@code {"replies":[{"frames":[...]}...]}}, one reply per envelope in order.
+   */
+  public static final String CRAWLER_INBOUND_BATCH_PREFIX = "hub.crawler.inbound-batch.";
+  /**
+   * Node-local shared-data map ({@code vertx.sharedData().getLocalMap}) naming the batch addresses
+   * that have a consumer on this node (key: the address). A sender uses a batch address only
+   * when it is listed here, else the single form.
+   */
+  public static final String BATCH_CONSUMERS = "hub.batch-consumers";
   /** send: a hub->crawler message for one crawler, wherever it is connected. */
   public static final String CRAWLER_OUTBOUND_PREFIX = "hub.crawler.outbound.";
   /** publish: a hub->crawler message for every crawler. */
@@ -27,6 +39,12 @@ public final class Addresses {
   public static final String JOB_EVENTS = "hub.job.events";
   /** request/reply: lifecycle commands from the router (job_request, job_started, ...). */
   public static final String JOBS_COMMAND = "hub.jobs.command";
+  /**
+   * Node-local request/reply, the batch form of {@link #JOBS_COMMAND}: {@code {"batch":[envelope...]}}
+   * (same headers for all) -> {@code {"replies":[reply...]}}, one {@code JOBS_COMMAND} reply per
+   * envelope in order. Listed in {@link #BATCH_CONSUMERS} while the jobs verticle runs.
+   */
+  public static final String JOBS_COMMAND_BATCH = "hub.jobs.command-batch";
   /** request/reply: enqueue one or many jobs. */
   public static final String JOBS_ENQUEUE = "hub.jobs.enqueue";
   /** request/reply: one job with its event history. */
@@ -95,6 +113,10 @@ public final class Addresses {
 
   public static String inboundPartition(int partition) {
     return CRAWLER_INBOUND_PARTITION_PREFIX + partition;
+  }
+
+  public static String inboundBatchPartition(int partition) {
+    return CRAWLER_INBOUND_BATCH_PREFIX + partition;
   }
 
   public static String outbound(String crawlerId) {

@@ -41,6 +41,9 @@ final class CrawlerConnection {
 
   enum State { OPEN, CLOSING, CLOSED }
 
+  /** Upper bound of messages per batch request (a socket read rarely holds more). */
+  private static final int MAX_BATCH = 1024;
+
   private final GatewayVerticle gateway;
   private final HubConfig cfg;
   private final EventBus bus;
@@ -48,6 +51,8 @@ final class CrawlerConnection {
   private final Transport transport;
   private final String connectionId;
   private final String partitionAddress;
+  private final String batchAddress;
+  private final int maxBatch;
   private final long connectedAt;
   private final int maxInFlight;
   private final int resumeAtInFlight;
@@ -77,6 +82,10 @@ final class CrawlerConnection {
   private DeliveryOptions inboundOptions;
   private MessageConsumer<Object> outbound;
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  /** Messages waiting for their reply: those in {@link #pending} plus the batch being collected. */
+  private int inFlight;
+  /** Lines of the current socket read going to the router, sent as one request when the read ends. */
+  private Batch batch;
   private boolean socketPaused;
   private boolean pausedForInFlight;
   private boolean pausedForWrites;
@@ -93,10 +102,13 @@ final class CrawlerConnection {
     this.crawlerId = connectionId;
     this.partitionAddress = Addresses.inboundPartition(
         Math.floorMod(connectionId.hashCode(), Math.max(1, cfg.instances().router())));
+    this.batchAddress = Addresses.inboundBatchPartition(
+        Math.floorMod(connectionId.hashCode(), Math.max(1, cfg.instances().router())));
     this.connectedAt = System.currentTimeMillis();
     this.lastActivity = connectedAt;
     this.maxInFlight = Math.max(1, cfg.maxInFlightPerConnection());
     this.resumeAtInFlight = maxInFlight / 2;
+    this.maxBatch = Math.min(maxInFlight, MAX_BATCH);
     this.inboundOptions = inboundOptions();
   }
 
@@ -114,6 +126,7 @@ final class CrawlerConnection {
         parser.handle(buf);
       } finally {
         handlingInput = false;
+        flushBatch();
       }
     });
     socket.closeHandler(v -> onClosed());
@@ -177,15 +190,64 @@ final class CrawlerConnection {
   }
 
   private void forward(JsonObject msg, MessageType type) {
-    Pending p = new Pending(this, type, msg.getValue("jobId") instanceof String s ? s : null);
-    pending.addLast(p);
-    bus.request(partitionAddress, msg, inboundOptions).onComplete(p);
+    Batch b = batch;
+    if (b == null) {
+      b = batch = new Batch();
+    }
+    b.add(msg, type, msg.getValue("jobId") instanceof String s ? s : null);
+    inFlight++;
+    if (b.size >= maxBatch || !handlingInput) {
+      flushBatch();
+    }
     // Only the socket is paused, not the parser: lines already read in this chunk still go out,
     // so the limit is soft by at most one read, and the parser's maxRecordSize check keeps
     // measuring a single partial line (a paused parser would count buffered complete lines too).
-    if (!pausedForInFlight && pending.size() >= maxInFlight) {
+    if (!pausedForInFlight && inFlight >= maxInFlight) {
       pausedForInFlight = true;
       pauseSocket();
+    }
+  }
+
+  /**
+   * Sends the lines collected from the current read: one request for all of them to the router's
+   * batch address when it takes batches, else one request per line. Called at the end of every
+   * read and before anything the gateway answers itself, so the reply FIFO keeps receive order.
+   */
+  private void flushBatch() {
+    Batch b = batch;
+    if (b == null) {
+      return;
+    }
+    batch = null;
+    if (b.size == 1 || !gateway.takesBatches(batchAddress)) {
+      for (int i = 0; i < b.size; i++) {
+        Pending p = new Pending(this, b.types[i], b.jobIds[i]);
+        pending.addLast(p);
+        bus.request(partitionAddress, b.envelopes.getValue(i), inboundOptions).onComplete(p);
+      }
+      return;
+    }
+    Pending p = new Pending(this, b);
+    pending.addLast(p);
+    bus.request(batchAddress, new JsonObject().put("batch", b.envelopes), inboundOptions).onComplete(p);
+  }
+
+  /** Envelopes of one read, with what the gateway needs to answer each when the router cannot. */
+  private static final class Batch {
+    final JsonArray envelopes = new JsonArray(new java.util.ArrayList<>());
+    MessageType[] types = new MessageType[8];
+    String[] jobIds = new String[8];
+    int size;
+
+    void add(JsonObject env, MessageType type, String jobId) {
+      if (size == types.length) {
+        types = java.util.Arrays.copyOf(types, size * 2);
+        jobIds = java.util.Arrays.copyOf(jobIds, size * 2);
+      }
+      envelopes.add(env);
+      types[size] = type;
+      jobIds[size] = jobId;
+      size++;
     }
   }
 
@@ -203,6 +265,7 @@ final class CrawlerConnection {
   }
 
   private void onHello(JsonObject msg) {
+    flushBatch();
     String problem = helloProblem(msg);
     if (problem != null) {
       if (authenticated) {
@@ -229,6 +292,7 @@ final class CrawlerConnection {
     String newId = data.getString("crawlerId");
     Pending welcome = new Pending(this, MessageType.HELLO, null);
     pending.addLast(welcome);
+    inFlight++;
     Future<Void> ready;
     if (newId.equals(crawlerId) && outbound != null) {
       ready = Future.succeededFuture();
@@ -311,6 +375,7 @@ final class CrawlerConnection {
   // ---------------------------------------------------------------- rejections
 
   private void reject(ProtocolException e, MessageType type, String jobId) {
+    flushBatch();
     errors++;
     JsonObject frame = Frames.errorFrom(e, type == null ? null : type.wire(), jobId);
     gateway.meters().messageIn(type == null ? MessageType.fromWire(e.refType()) : type, e.code().name());
@@ -334,6 +399,7 @@ final class CrawlerConnection {
   }
 
   private void unauthenticated(String message) {
+    flushBatch();
     errors++;
     gateway.meters().messageIn(null, ErrorCode.UNAUTHENTICATED.name());
     gateway.meters().connectionOpened(transport, "unauthenticated");
@@ -428,6 +494,7 @@ final class CrawlerConnection {
   // ---------------------------------------------------------------- ordered replies
 
   private void enqueueLocal(JsonObject frame, boolean closeAfter) {
+    flushBatch();
     if (pending.isEmpty()) {
       write(frame);
       if (closeAfter) {
@@ -438,24 +505,46 @@ final class CrawlerConnection {
     Pending p = new Pending(this, null, null);
     p.local(frame, closeAfter);
     pending.addLast(p);
+    inFlight++;
   }
 
   /** Writes every reply whose turn has come; replies wait for all earlier ones. */
   void drain() {
     if (state == State.CLOSED) {
-      pending.clear();
+      clearPending();
       return;
     }
     Pending p;
     while ((p = pending.peekFirst()) != null && p.done) {
       pending.pollFirst();
+      inFlight -= p.count();
       if (p.deliver()) {
-        pending.clear();
+        clearPending();
         socket.close();
         return;
       }
     }
     maybeResume();
+  }
+
+  private void clearPending() {
+    pending.clear();
+    batch = null;
+    inFlight = 0;
+  }
+
+  /** Writes each message's frames in order; true when the connection must close afterwards. */
+  private boolean deliverBatch(Batch b, Object body, Throwable failure) {
+    Object replies = body instanceof JsonObject o ? o.getValue("replies") : null;
+    JsonArray arr = replies instanceof JsonArray a ? a : null;
+    for (int i = 0; i < b.size; i++) {
+      if (failure != null) {
+        deliverFailure(b.types[i], b.jobIds[i], failure);
+      } else if (deliverReply(b.types[i], arr != null && i < arr.size() ? arr.getValue(i) : null)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Writes the router's frames; true when one of them is an error that closes the connection. */
@@ -537,7 +626,7 @@ final class CrawlerConnection {
   }
 
   private void maybeResume() {
-    if (pausedForInFlight && pending.size() <= resumeAtInFlight) {
+    if (pausedForInFlight && inFlight <= resumeAtInFlight) {
       pausedForInFlight = false;
     }
     if (socketPaused && !pausedForInFlight && !pausedForWrites && state == State.OPEN) {
@@ -562,6 +651,8 @@ final class CrawlerConnection {
     private final CrawlerConnection conn;
     private final MessageType type;
     private final String jobId;
+    /** Non-null for a batch request: the reply is {"replies":[...]}, one per message. */
+    private final Batch batch;
     private Object result;
     private Throwable failure;
     private JsonObject localFrame;
@@ -572,6 +663,19 @@ final class CrawlerConnection {
       this.conn = conn;
       this.type = type;
       this.jobId = jobId;
+      this.batch = null;
+    }
+
+    Pending(CrawlerConnection conn, Batch batch) {
+      this.conn = conn;
+      this.type = null;
+      this.jobId = null;
+      this.batch = batch;
+    }
+
+    /** How many crawler messages this entry answers. */
+    int count() {
+      return batch == null ? 1 : batch.size;
     }
 
     void local(JsonObject frame, boolean closeAfter) {
@@ -596,6 +700,9 @@ final class CrawlerConnection {
       if (localFrame != null) {
         conn.write(localFrame);
         return closeAfter;
+      }
+      if (batch != null) {
+        return conn.deliverBatch(batch, result, failure);
       }
       if (failure != null) {
         conn.deliverFailure(type, jobId, failure);
@@ -710,7 +817,7 @@ final class CrawlerConnection {
       return;
     }
     state = State.CLOSED;
-    pending.clear();
+    clearPending();
     gateway.registry().remove(this);
     gateway.connectionClosed(this);
     unregisterOutbound();

@@ -408,6 +408,11 @@ public class GatewayVerticle extends VerticleBase {
     return nodeId;
   }
 
+  /** True when this node's router takes the batch form on {@code address} (else send singly). */
+  boolean takesBatches(String address) {
+    return vertx.sharedData().getLocalMap(Addresses.BATCH_CONSUMERS).get(address) != null;
+  }
+
   long inboundTimeout() {
     return cfg.connectionTimeout() > 0 ? cfg.connectionTimeout() : DEFAULT_INBOUND_TIMEOUT_MS;
   }

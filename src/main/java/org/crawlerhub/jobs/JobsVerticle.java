@@ -159,6 +159,7 @@ public final class JobsVerticle extends VerticleBase {
     // cache and per-crawler ordering for the crawlers connected here (a clustered send would
     // otherwise round-robin across nodes).
     consumers.add(bus.<JsonObject>localConsumer(Addresses.JOBS_COMMAND, this::onCommand));
+    consumers.add(bus.<JsonObject>localConsumer(Addresses.JOBS_COMMAND_BATCH, this::onCommandBatch));
     JobsApi api = new JobsApi(cfg, nodeId, pool, jobs, this::onApiMove, this::publish, this::updateGauges);
     api.register(bus, consumers);
     consumers.add(bus.<JsonObject>consumer(Addresses.CRAWLER_EVENTS, m -> onCrawlerEvent(m.body())));
@@ -174,6 +175,8 @@ public final class JobsVerticle extends VerticleBase {
     }
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
         .onSuccess(v -> {
+          // the router may now forward a batch of commands as one request
+          vertx.sharedData().getLocalMap(Addresses.BATCH_CONSUMERS).put(Addresses.JOBS_COMMAND_BATCH, true);
           refreshGauges();
           LOG.info("Jobs service started on node {}", nodeId);
         });
@@ -182,6 +185,7 @@ public final class JobsVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopped = true;
+    vertx.sharedData().getLocalMap(Addresses.BATCH_CONSUMERS).remove(Addresses.JOBS_COMMAND_BATCH);
     timers.forEach(vertx::cancelTimer);
     consumers.forEach(MessageConsumer::unregister);
     tokens.close();
@@ -202,10 +206,46 @@ public final class JobsVerticle extends VerticleBase {
 
   // =============================================================== crawler commands
 
+  /** Where a command's single reply goes: the request itself, or its slot in a batch reply. */
+  @FunctionalInterface
+  private interface Replier {
+    void reply(JsonObject body);
+  }
+
   private void onCommand(Message<JsonObject> msg) {
-    JsonObject env = msg.body();
-    String type = env == null ? null : env.getString("type");
+    command(msg.body(), crawlerId(msg), body -> msg.reply(body, REPLY));
+  }
+
+  /**
+   * The batch form ({@link Addresses#JOBS_COMMAND_BATCH}): every envelope is handled exactly as a
+   * single command, in order, and the batch is answered once every one has its reply.
+   */
+  private void onCommandBatch(Message<JsonObject> msg) {
+    JsonArray batch = msg.body() == null ? null : msg.body().getValue("batch") instanceof JsonArray a ? a : null;
+    int n = batch == null ? 0 : batch.size();
+    if (n == 0) {
+      msg.reply(new JsonObject().put("replies", new JsonArray()), REPLY);
+      return;
+    }
     String crawlerId = crawlerId(msg);
+    Object[] replies = new Object[n];
+    int[] missing = {n};
+    for (int i = 0; i < n; i++) {
+      int slot = i;
+      Object item = batch.getValue(i);
+      command(item instanceof JsonObject o ? o : null, crawlerId, body -> {
+        if (replies[slot] == null) {
+          replies[slot] = body;
+          if (--missing[0] == 0) {
+            msg.reply(new JsonObject().put("replies", new JsonArray(Arrays.asList(replies))), REPLY);
+          }
+        }
+      });
+    }
+  }
+
+  private void command(JsonObject env, String crawlerId, Replier msg) {
+    String type = env == null ? null : env.getValue("type") instanceof String t ? t : null;
     String jobId = env == null ? null : env.getValue("jobId") instanceof String s ? s : null;
     try {
       switch (String.valueOf(type)) {
@@ -236,23 +276,22 @@ public final class JobsVerticle extends VerticleBase {
   /** Replies are built fresh and never touched again, so the bus hands them over without a copy. */
   private static final DeliveryOptions REPLY = LocalJsonCodec.options();
 
-  private static void replyFrames(Message<JsonObject> msg, JsonObject... frames) {
+  private static void replyFrames(Replier msg, JsonObject... frames) {
     JsonArray list = frames.length == 0 ? new JsonArray() : new JsonArray(Arrays.asList((Object[]) frames));
-    msg.reply(new JsonObject().put("frames", list), REPLY);
+    msg.reply(new JsonObject().put("frames", list));
   }
 
-  private static void replyError(Message<JsonObject> msg, ProtocolException e) {
-    msg.reply(new JsonObject().put("error", new JsonObject().put("code", e.code().name()).put("message", e.getMessage())),
-        REPLY);
+  private static void replyError(Replier msg, ProtocolException e) {
+    msg.reply(new JsonObject().put("error", new JsonObject().put("code", e.code().name()).put("message", e.getMessage())));
   }
 
-  private static void replyError(Message<JsonObject> msg, ErrorCode code, String message) {
+  private static void replyError(Replier msg, ErrorCode code, String message) {
     replyError(msg, new ProtocolException(code, message));
   }
 
   // --------------------------------------------------------------- job_request
 
-  private void onJobRequest(Message<JsonObject> msg, JsonObject env, String crawlerId) {
+  private void onJobRequest(Replier msg, JsonObject env, String crawlerId) {
     JsonObject data = env.getJsonObject("data", new JsonObject());
     int n = cfg.maxJobsPerRequest();
     if (data.getValue("maxJobs") instanceof Number max) {
@@ -273,7 +312,7 @@ public final class JobsVerticle extends VerticleBase {
     next.onComplete(x -> claimChains.remove(crawlerId, next));
   }
 
-  private Future<Void> claim(Message<JsonObject> msg, String crawlerId, int n) {
+  private Future<Void> claim(Replier msg, String crawlerId, int n) {
     long leaseMs = cfg.heartbeatTimeout() + cfg.leaseGrace();
     return jobs.claim(crawlerId, n, cfg.maxConcurrentJobs(), leaseMs, nodeId).transform(ar -> {
       if (ar.failed()) {
@@ -309,7 +348,7 @@ public final class JobsVerticle extends VerticleBase {
 
   // --------------------------------------------------------------- lifecycle
 
-  private void onLifecycle(Message<JsonObject> msg, String type, JsonObject env, String crawlerId) {
+  private void onLifecycle(Replier msg, String type, JsonObject env, String crawlerId) {
     String jobId = env.getValue("jobId") instanceof String s ? s : null;
     if (jobId == null) {
       throw new ProtocolException(ErrorCode.MISSING_JOB_ID, "jobId: required for " + type);
@@ -352,7 +391,7 @@ public final class JobsVerticle extends VerticleBase {
     return f;
   }
 
-  private void lifecycle(Message<JsonObject> msg, String type, String jobId, JsonObject data, String crawlerId,
+  private void lifecycle(Replier msg, String type, String jobId, JsonObject data, String crawlerId,
       LeaseCache.Entry e) {
     if (!crawlerId.equals(e.owner)) {
       throw new ProtocolException(ErrorCode.STALE_LEASE, "job " + jobId + " is not leased to crawler "
@@ -435,7 +474,7 @@ public final class JobsVerticle extends VerticleBase {
    * lease lost on another node is still reported); while it is down the reply is sent as soon as
    * the write is buffered, and the write is replayed when the database is back.
    */
-  private void transition(Message<JsonObject> msg, LeaseCache.Entry e, String jobId, String to, String crawlerId,
+  private void transition(Replier msg, LeaseCache.Entry e, String jobId, String to, String crawlerId,
       String reason, JsonObject details, JsonObject progress, JsonObject resume) {
     ProgressSlot pending = pendingProgress.remove(jobId);
     if (pending != null && pending.attempt == e.attempt) {
@@ -720,7 +759,7 @@ public final class JobsVerticle extends VerticleBase {
 
   // --------------------------------------------------------------- discovery
 
-  private void onJobsDiscovered(Message<JsonObject> msg, JsonObject env, String crawlerId) {
+  private void onJobsDiscovered(Replier msg, JsonObject env, String crawlerId) {
     String jobId = env.getValue("jobId") instanceof String s ? s : null;
     if (jobId == null) {
       throw new ProtocolException(ErrorCode.MISSING_JOB_ID, "jobId: required for jobs_discovered");
@@ -756,7 +795,7 @@ public final class JobsVerticle extends VerticleBase {
     });
   }
 
-  private void storeDiscovery(Message<JsonObject> msg, String parentId, String crawlerId, DiscoveryPlan plan) {
+  private void storeDiscovery(Replier msg, String parentId, String crawlerId, DiscoveryPlan plan) {
     long started = System.nanoTime();
     int maxAttempts = cfg.defaultMaxAttempts();
     pool.withTransaction(conn -> AreaRepository.upsert(conn, plan.areas(), parentId)
@@ -797,7 +836,7 @@ public final class JobsVerticle extends VerticleBase {
         });
   }
 
-  private void onDiscovery(Message<JsonObject> msg, JsonObject env, String crawlerId) {
+  private void onDiscovery(Replier msg, JsonObject env, String crawlerId) {
     JsonObject data = env.getValue("data") instanceof JsonObject d ? d : new JsonObject();
     List<AreaRepository.Area> areas = DiscoveryPlan.fromDiscovery(data);
     String by = env.getValue("jobId") instanceof String s ? s : crawlerId;
@@ -813,7 +852,7 @@ public final class JobsVerticle extends VerticleBase {
 
   // --------------------------------------------------------------- token refresh
 
-  private void onTokenRefresh(Message<JsonObject> msg, JsonObject env, String crawlerId) {
+  private void onTokenRefresh(Replier msg, JsonObject env, String crawlerId) {
     String jobId = env.getValue("jobId") instanceof String s ? s : null;
     JsonObject data = env.getValue("data") instanceof JsonObject d ? d : new JsonObject();
     if (jobId == null) {

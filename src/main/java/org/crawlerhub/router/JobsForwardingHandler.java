@@ -1,6 +1,8 @@
 package org.crawlerhub.router;
 
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
@@ -8,7 +10,9 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.crawlerhub.bus.Addresses;
@@ -44,6 +48,11 @@ public final class JobsForwardingHandler implements MessageHandler {
 
   private final EventBus bus;
   private final long timeoutMs;
+  /** While a batch is being routed: the commands collected for one batch request (else null). */
+  private List<Collected> collected;
+  private MultiMap collectedHeaders;
+
+  private record Collected(RoutedMessage ctx, Promise<HandlerResult> result) {}
 
   public JobsForwardingHandler(EventBus bus) {
     this(bus, DEFAULT_TIMEOUT_MS);
@@ -55,8 +64,72 @@ public final class JobsForwardingHandler implements MessageHandler {
     LocalJsonCodec.register(bus);
   }
 
+  /**
+   * From now until {@link #endBatch()}, commands are collected instead of sent, and then sent as
+   * one request to {@link Addresses#JOBS_COMMAND_BATCH} (in order; a change of headers starts a
+   * new request). Only for a caller that routes a batch synchronously on one event loop and knows
+   * the batch address has a consumer: the jobs service still sees every command in arrival order
+   * because nothing else is sent from this handler before the batch is flushed.
+   */
+  void beginBatch() {
+    if (collected == null) {
+      collected = new ArrayList<>();
+    }
+  }
+
+  /** Sends what was collected since {@link #beginBatch()} and goes back to one request per command. */
+  void endBatch() {
+    flushCollected();
+    collected = null;
+  }
+
+  private void flushCollected() {
+    List<Collected> batch = collected;
+    if (batch == null || batch.isEmpty()) {
+      return;
+    }
+    collected = new ArrayList<>();
+    MultiMap headers = collectedHeaders;
+    collectedHeaders = null;
+    if (batch.size() == 1) {
+      Collected c = batch.get(0);
+      send(c.ctx()).onComplete(c.result());
+      return;
+    }
+    JsonArray envelopes = new JsonArray(new ArrayList<>(batch.size()));
+    for (Collected c : batch) {
+      envelopes.add(c.ctx().envelope());
+    }
+    DeliveryOptions opts = new DeliveryOptions().setLocalOnly(true).setSendTimeout(timeoutMs)
+        .setHeaders(headers).setCodecName(LocalJsonCodec.NAME);
+    bus.<Object>request(Addresses.JOBS_COMMAND_BATCH, new JsonObject().put("batch", envelopes), opts)
+        .onComplete(ar -> {
+          JsonArray replies = ar.succeeded() && ar.result().body() instanceof JsonObject b
+              && b.getValue("replies") instanceof JsonArray a && a.size() == batch.size() ? a : null;
+          for (int i = 0; i < batch.size(); i++) {
+            Collected c = batch.get(i);
+            c.result().complete(ar.failed() ? fromFailure(c.ctx(), ar.cause())
+                : fromBody(c.ctx(), replies == null ? null : replies.getValue(i)));
+          }
+        });
+  }
+
   @Override
   public Future<HandlerResult> handle(RoutedMessage ctx) {
+    if (collected != null) {
+      MultiMap h = ctx.headers();
+      if (collectedHeaders != null && h != collectedHeaders) {
+        flushCollected();
+      }
+      collectedHeaders = h;
+      Promise<HandlerResult> p = Promise.promise();
+      collected.add(new Collected(ctx, p));
+      return p.future();
+    }
+    return send(ctx);
+  }
+
+  private Future<HandlerResult> send(RoutedMessage ctx) {
     // The envelope is handed over without a copy: the router never changes it after routing and
     // the jobs service treats it as read-only.
     DeliveryOptions opts = new DeliveryOptions().setLocalOnly(true).setSendTimeout(timeoutMs)
@@ -68,7 +141,12 @@ public final class JobsForwardingHandler implements MessageHandler {
   }
 
   static HandlerResult fromReply(RoutedMessage ctx, Message<Object> reply) {
-    if (!(reply.body() instanceof JsonObject body)) {
+    return fromBody(ctx, reply.body());
+  }
+
+  /** One command's reply body (a single reply, or one entry of a batch reply). */
+  static HandlerResult fromBody(RoutedMessage ctx, Object replyBody) {
+    if (!(replyBody instanceof JsonObject body)) {
       return rejected(ctx, new ProtocolException(ErrorCode.INTERNAL,
           "internal error: job service sent an unexpected reply"), null);
     }

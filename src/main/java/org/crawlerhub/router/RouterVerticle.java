@@ -64,6 +64,8 @@ public final class RouterVerticle extends VerticleBase {
   private MessageRouter router;
   private HeartbeatHandler heartbeats;
   private OutcomeCounters counters;
+  private JobsForwardingHandler jobs;
+  private io.vertx.core.shareddata.LocalMap<String, Object> batchConsumers;
   private long sweepTimer = -1;
 
   public RouterVerticle(HubConfig cfg, int partition) {
@@ -108,7 +110,8 @@ public final class RouterVerticle extends VerticleBase {
     router.addMiddleware(new ValidationMiddleware());
     heartbeats = new HeartbeatHandler(vertx);
     router.registerHandler(MessageType.HEARTBEAT, MessageRouter.BUILTIN_PRIORITY, heartbeats);
-    JobsForwardingHandler jobs = new JobsForwardingHandler(bus);
+    jobs = new JobsForwardingHandler(bus);
+    batchConsumers = vertx.sharedData().getLocalMap(Addresses.BATCH_CONSUMERS);
     for (MessageType t : JobsForwardingHandler.TYPES) {
       router.registerHandler(t, MessageRouter.BUILTIN_PRIORITY, jobs);
     }
@@ -122,6 +125,9 @@ public final class RouterVerticle extends VerticleBase {
     // a router. The gateway sends with localOnly so a connection's messages stay on its node.
     registrations.add(bus.<Object>consumer(Addresses.inboundPartition(partition),
         m -> onInbound(m, false)).completion());
+    // The batch form is node-local by nature (the gateway of this node, one connection per batch).
+    registrations.add(bus.<Object>localConsumer(Addresses.inboundBatchPartition(partition), this::onInboundBatch)
+        .completion());
     registrations.add(bus.<Object>consumer(Addresses.CRAWLER_EVENTS, this::onConnectionEvent)
         .completion());
     if (partition == 0) {
@@ -130,11 +136,15 @@ public final class RouterVerticle extends VerticleBase {
       registrations.add(bus.<Object>consumer(RouterAddresses.CRAWLERS, this::onCrawlersQuery)
           .completion());
     }
-    return Future.all(registrations);
+    return Future.all(registrations).onSuccess(v ->
+        batchConsumers.put(Addresses.inboundBatchPartition(partition), true));
   }
 
   @Override
   public Future<?> stop() {
+    if (batchConsumers != null) {
+      batchConsumers.remove(Addresses.inboundBatchPartition(partition));
+    }
     if (sweepTimer >= 0) {
       vertx.cancelTimer(sweepTimer);
     }
@@ -144,14 +154,55 @@ public final class RouterVerticle extends VerticleBase {
   // ---------------------------------------------------------------- inbound
 
   private void onInbound(Message<Object> m, boolean normalise) {
+    route(m.body(), m.headers(), normalise, reply -> m.reply(reply, REPLY));
+  }
+
+  /**
+   * The batch form (one gateway request per socket read of one connection): each envelope is
+   * routed exactly as if it had come alone, in order, with the batch's headers; the lifecycle
+   * commands among them go to the jobs service as one batch request when it takes batches. The
+   * reply {@code {"replies":[...]}} holds each message's {@code {"frames":[...]}} in order.
+   */
+  private void onInboundBatch(Message<Object> m) {
+    JsonArray batch = m.body() instanceof JsonObject o && o.getValue("batch") instanceof JsonArray a ? a : null;
+    int n = batch == null ? 0 : batch.size();
+    if (n == 0) {
+      m.reply(new JsonObject().put("replies", new JsonArray()), REPLY);
+      return;
+    }
+    MultiMap h = m.headers();
+    Object[] replies = new Object[n];
+    int[] missing = {n};
+    boolean collect = n > 1 && batchConsumers.get(Addresses.JOBS_COMMAND_BATCH) != null;
+    if (collect) {
+      jobs.beginBatch();
+    }
+    try {
+      for (int i = 0; i < n; i++) {
+        int slot = i;
+        route(batch.getValue(i), h, false, reply -> {
+          if (replies[slot] == null) {
+            replies[slot] = reply;
+            if (--missing[0] == 0) {
+              m.reply(new JsonObject().put("replies", new JsonArray(java.util.Arrays.asList(replies))), REPLY);
+            }
+          }
+        });
+      }
+    } finally {
+      if (collect) {
+        jobs.endBatch();
+      }
+    }
+  }
+
+  private void route(Object body, MultiMap h, boolean normalise, Consumer<JsonObject> replyTo) {
     long receivedAt = System.nanoTime();
     RoutedMessage rm = null;
     try {
-      MultiMap h = m.headers();
       String connectionId = h.get(Headers.CONNECTION_ID);
       String crawlerId = h.get(Headers.CRAWLER_ID);
       String nodeId = h.get(Headers.NODE_ID);
-      Object body = m.body();
       JsonObject env = body instanceof JsonObject o ? o : new JsonObject();
       String transport = h.get(Headers.TRANSPORT);
       // The gateway always sends exactly these four headers: reuse its map downstream.
@@ -161,7 +212,7 @@ public final class RouterVerticle extends VerticleBase {
           crawlerId != null ? crawlerId : connectionId, nodeId != null ? nodeId : cfg.nodeId(),
           transport, receivedAt, complete ? h : null);
       if (!(body instanceof JsonObject)) {
-        complete(m, rm, HandlerResult.rejected(ErrorCode.NOT_AN_OBJECT,
+        complete(replyTo, rm, HandlerResult.rejected(ErrorCode.NOT_AN_OBJECT,
             "message must be a JSON object"));
         return;
       }
@@ -170,12 +221,12 @@ public final class RouterVerticle extends VerticleBase {
         rm = rm.withEnvelope(env);
       }
       RoutedMessage routed = rm;
-      router.route(routed, (msg, result) -> complete(m, msg, result));
+      router.route(routed, (msg, result) -> complete(replyTo, msg, result));
     } catch (ProtocolException e) {
-      complete(m, rm, HandlerResult.rejected(e));
+      complete(replyTo, rm, HandlerResult.rejected(e));
     } catch (Throwable t) {
       LOG.warn("Unexpected failure while routing a message", t);
-      complete(m, rm, HandlerResult.rejected(Frames.toProtocolException(t)));
+      complete(replyTo, rm, HandlerResult.rejected(Frames.toProtocolException(t)));
     }
   }
 
@@ -189,7 +240,7 @@ public final class RouterVerticle extends VerticleBase {
    * reply: once the crawler has its answer, every effect of the message is on the bus (a reply
    * is a barrier). A failure in those effects is logged and does not change the reply.
    */
-  private void complete(Message<Object> m, RoutedMessage msg, HandlerResult result) {
+  private void complete(Consumer<JsonObject> replyTo, RoutedMessage msg, HandlerResult result) {
     String type = msg == null ? null : msg.type();
     String jobId = msg == null ? null : msg.jobId();
     JsonObject reply;
@@ -222,7 +273,7 @@ public final class RouterVerticle extends VerticleBase {
     } catch (Throwable t) {
       LOG.error("Failed to publish the outcome of a {} message", type, t);
     }
-    m.reply(reply, REPLY);
+    replyTo.accept(reply);
   }
 
   private String messageAddress(String type) {

@@ -141,6 +141,53 @@ class HubEndToEndTest {
   }
 
   @Test
+  @DisplayName("a whole job's lifecycle written in one go (batched by the hub) is handled in order, with a rejection in the middle and a job_request barrier at the end")
+  void lifecycleInOneWrite() throws Exception {
+    // GIVEN a running hub, a job, and a crawler that claimed it
+    HubApplication hub = start(testConfig(TestDatabase.freshDatabase()));
+    JsonObject created = new JobsClient(hub.vertx()).enqueue(jobSpec("group/batch")).await(30, TimeUnit.SECONDS);
+    String jobId = created.getJsonArray("jobs").getJsonObject(0).getString("id");
+    try (LineClient crawler = LineClient.unix(Path.of(hub.config().socketPath()))) {
+      crawler.send(msg("hello", null, new JsonObject().put("crawlerId", "crawler-batch")));
+      firstOfType(crawler, "welcome");
+      crawler.send(msg("job_request", null, new JsonObject().put("maxJobs", 1)));
+      assertThat(firstOfType(crawler, "job_response").getJsonObject("data").getJsonArray("jobs")).hasSize(1);
+
+      // WHEN it writes job_started, 100 job_progress (one for an unknown job in the middle),
+      // job_completed and a job_request barrier in one write
+      StringBuilder all = new StringBuilder();
+      all.append(msg("job_started", jobId, new JsonObject().put("entityType", "project")
+          .put("entityId", "group/batch")).encode()).append('\n');
+      for (int i = 1; i <= 100; i++) {
+        String id = i == 50 ? "no-such-job" : jobId;
+        all.append(msg("job_progress", id, new JsonObject().put("stage", "fetching").put("entityType", "issue")
+            .put("processed", i).put("total", 100)).encode()).append('\n');
+      }
+      all.append(msg("job_completed", jobId, new JsonObject().put("success", true)
+          .put("finalCounts", new JsonObject().put("issue", 100))).encode()).append('\n');
+      all.append(msg("job_request", null, new JsonObject().put("maxJobs", 0)).encode()).append('\n');
+      crawler.sendRaw(all.toString());
+
+      // THEN the unknown job's rejection comes first, then the barrier's job_response
+      JsonObject first = crawler.read(WAIT);
+      assertThat(first.getString("type")).isEqualTo("error");
+      assertThat(first.getJsonObject("data").getString("code")).isEqualTo("UNKNOWN_JOB");
+      assertThat(first.getString("jobId")).isEqualTo("no-such-job");
+      JsonObject second = crawler.read(WAIT);
+      assertThat(second.getString("type")).isEqualTo("job_response");
+      assertThat(second.getJsonObject("data").getJsonArray("jobs")).isEmpty();
+    }
+    // AND the job went through its lifecycle once, in order
+    await().atMost(WAIT).untilAsserted(() -> {
+      JsonObject detail = httpGet(hub, "/api/jobs/" + jobId);
+      assertThat(detail.getJsonObject("job").getString("status")).isEqualTo("completed");
+      List<String> path = new ArrayList<>();
+      detail.getJsonArray("events").forEach(e -> path.add(((JsonObject) e).getString("to")));
+      assertThat(path).containsExactly("queued", "assigned", "running", "completed");
+    });
+  }
+
+  @Test
   @DisplayName("the job history is still there after the hub restarts on the same database")
   void historySurvivesRestart() throws Exception {
     // GIVEN a hub with a job that a crawler started

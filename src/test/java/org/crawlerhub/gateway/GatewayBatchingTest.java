@@ -1,0 +1,266 @@
+package org.crawlerhub.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.crawlerhub.bus.Addresses;
+import org.crawlerhub.protocol.ErrorCode;
+import org.crawlerhub.protocol.Frames;
+import org.crawlerhub.router.RouterVerticle;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The gateway sends the lines of one socket read as one batch to the real router, which forwards
+ * the lifecycle commands among them as one batch to the jobs service (a stand-in here that takes
+ * both forms). Behaviour must be exactly that of one request per line.
+ */
+@Timeout(60)
+@DisplayName("Gateway -> router -> jobs batching")
+class GatewayBatchingTest extends GatewayTestBase {
+
+  /** Stand-in for the jobs verticle on hub.jobs.command and its batch form. */
+  static final class FakeJobs {
+    final Queue<JsonObject> seen = new ConcurrentLinkedQueue<>();
+    final AtomicInteger batches = new AtomicInteger();
+    final AtomicInteger batchedCommands = new AtomicInteger();
+    private final Vertx vertx;
+    private final Function<JsonObject, Object> answer;
+
+    /** {@code answer}: the reply body for an envelope, or a Long delay wrapping via {@link Delayed}. */
+    FakeJobs(Vertx vertx, Function<JsonObject, Object> answer) {
+      this.vertx = vertx;
+      this.answer = answer;
+      done(vertx.eventBus().<JsonObject>localConsumer(Addresses.JOBS_COMMAND, this::single).completion());
+      done(vertx.eventBus().<JsonObject>localConsumer(Addresses.JOBS_COMMAND_BATCH, this::batch).completion());
+      vertx.sharedData().getLocalMap(Addresses.BATCH_CONSUMERS).put(Addresses.JOBS_COMMAND_BATCH, true);
+    }
+
+    private void single(Message<JsonObject> m) {
+      seen.add(m.body());
+      answer(m.body(), m::reply);
+    }
+
+    private void batch(Message<JsonObject> m) {
+      JsonArray cmds = m.body().getJsonArray("batch");
+      batches.incrementAndGet();
+      batchedCommands.addAndGet(cmds.size());
+      Object[] replies = new Object[cmds.size()];
+      AtomicInteger missing = new AtomicInteger(cmds.size());
+      for (int i = 0; i < cmds.size(); i++) {
+        int slot = i;
+        seen.add(cmds.getJsonObject(i));
+        answer(cmds.getJsonObject(i), r -> {
+          replies[slot] = r;
+          if (missing.decrementAndGet() == 0) {
+            m.reply(new JsonObject().put("replies", new JsonArray(List.of(replies))));
+          }
+        });
+      }
+    }
+
+    private void answer(JsonObject env, java.util.function.Consumer<Object> reply) {
+      Object a = answer.apply(env);
+      if (a instanceof Delayed d) {
+        vertx.setTimer(d.ms(), id -> reply.accept(d.body()));
+      } else {
+        reply.accept(a);
+      }
+    }
+  }
+
+  record Delayed(long ms, JsonObject body) {}
+
+  private static JsonObject frames(JsonObject... frames) {
+    return new JsonObject().put("frames", new JsonArray(List.of((Object[]) frames)));
+  }
+
+  private static JsonObject seqResponse(JsonObject env) {
+    JsonObject r = Frames.jobResponse(new JsonArray());
+    r.getJsonObject("data").put("seq", env.getJsonObject("data").getValue("seq"));
+    return r;
+  }
+
+  /** The gateway with the real router; the fake router of the base class is stopped. */
+  private void startHubWithRealRouter(JsonObject overrides) throws Exception {
+    startHub(overrides);
+    router.stop();
+    done(RouterVerticle.deploy(vertx, cfg));
+  }
+
+  private static JsonObject progress(String jobId, long processed) {
+    return TestCrawler.msg("job_progress", new JsonObject().put("stage", "fetching")
+        .put("entityType", "project").put("processed", processed)).put("jobId", jobId);
+  }
+
+  private static CompletableFuture<Void> sendAsync(TestCrawler crawler, byte[] bytes) {
+    return CompletableFuture.runAsync(() -> {
+      try {
+        crawler.send(bytes);
+      } catch (Exception e) {
+        throw new RuntimeException(e);
+      }
+    });
+  }
+
+  @Test
+  @DisplayName("10,000 messages across many batches keep their order, with a rejected line and a rejected message in the middle")
+  void orderingAcrossBatches() throws Exception {
+    // GIVEN the real router and a jobs service answering each job_request with its seq, every 7th late
+    startHubWithRealRouter(new JsonObject());
+    FakeJobs jobs = new FakeJobs(vertx, env -> {
+      JsonObject reply = frames(seqResponse(env));
+      int seq = env.getJsonObject("data").getInteger("seq");
+      return seq % 7 == 0 ? new Delayed(1 + seq % 3, reply) : reply;
+    });
+    int n = 10_000;
+    StringBuilder all = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      if (i == 5_000) {
+        all.append("{this is not json\n"); // rejected by the gateway itself: cuts the batch
+      }
+      if (i == 7_000) {
+        all.append(TestCrawler.msg("job_progress", new JsonObject()).encode()).append('\n'); // rejected by the router
+      }
+      all.append(TestCrawler.jobRequest(i).encode()).append('\n');
+    }
+    try (TestCrawler crawler = unixCrawler()) {
+      // WHEN the crawler writes them all at once
+      CompletableFuture<Void> writing = sendAsync(crawler, all.toString().getBytes(StandardCharsets.UTF_8));
+      List<JsonObject> replies = crawler.next(n + 2);
+      writing.join();
+
+      // THEN the replies come back in send order, each rejection exactly where its line was
+      List<Object> got = new ArrayList<>();
+      for (JsonObject f : replies) {
+        got.add("error".equals(f.getString("type")) ? f.getJsonObject("data").getString("code")
+            : f.getJsonObject("data").getInteger("seq"));
+      }
+      List<Object> expected = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        if (i == 5_000) {
+          expected.add(ErrorCode.INVALID_JSON.name());
+        }
+        if (i == 7_000) {
+          expected.add(ErrorCode.MISSING_JOB_ID.name());
+        }
+        expected.add(i);
+      }
+      assertThat(got).isEqualTo(expected);
+      // AND the jobs service saw the job_requests in order, most of them in batches
+      assertThat(jobs.seen).extracting(e -> e.getJsonObject("data").getInteger("seq"))
+          .containsExactlyElementsOf(java.util.stream.IntStream.range(0, n).boxed().toList());
+      assertThat(jobs.batches.get()).isPositive();
+      assertThat(jobs.batchedCommands.get()).isGreaterThan(n / 2);
+    }
+  }
+
+  @Test
+  @DisplayName("a job_request after a batch of job_progress is answered only after every one of them was accepted or rejected")
+  void jobRequestIsABarrier() throws Exception {
+    // GIVEN a jobs service that answers progress late (one of them STALE_LEASE) and job_request at once
+    startHubWithRealRouter(new JsonObject());
+    Queue<Long> progressPublished = new ConcurrentLinkedQueue<>();
+    done(vertx.eventBus().<JsonObject>consumer(Addresses.message("job_progress"),
+        m -> progressPublished.add(m.body().getJsonObject("data").getLong("processed"))).completion());
+    int n = 200;
+    FakeJobs jobs = new FakeJobs(vertx, env -> {
+      if (!"job_progress".equals(env.getString("type"))) {
+        return frames(Frames.jobResponse(new JsonArray()));
+      }
+      long processed = env.getJsonObject("data").getLong("processed");
+      JsonObject reply = processed == n - 1
+          ? new JsonObject().put("error", new JsonObject().put("code", "STALE_LEASE").put("message", "job j1 is not yours"))
+          : frames();
+      return new Delayed(20, reply);
+    });
+    StringBuilder all = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      all.append(progress("j1", i).encode()).append('\n');
+    }
+    all.append(TestCrawler.msg("job_request", new JsonObject().put("maxJobs", 1)).encode()).append('\n');
+    try (TestCrawler crawler = unixCrawler()) {
+      // WHEN the crawler writes the progress lines and the job_request at once
+      crawler.send(all.toString().getBytes(StandardCharsets.UTF_8));
+
+      // THEN the STALE_LEASE error of the last progress comes first, then the job_response
+      List<JsonObject> replies = crawler.next(2);
+      assertThat(replies.get(0).getString("type")).isEqualTo("error");
+      assertThat(replies.get(0).getJsonObject("data").getString("code")).isEqualTo("STALE_LEASE");
+      assertThat(replies.get(0).getString("jobId")).isEqualTo("j1");
+      assertThat(replies.get(1).getString("type")).isEqualTo("job_response");
+      // AND the jobs service saw every progress before the job_request, in order
+      List<JsonObject> seen = new ArrayList<>(jobs.seen);
+      assertThat(seen).hasSize(n + 1);
+      assertThat(seen.get(n).getString("type")).isEqualTo("job_request");
+      assertThat(seen.subList(0, n)).extracting(e -> e.getJsonObject("data").getLong("processed"))
+          .containsExactlyElementsOf(java.util.stream.LongStream.range(0, n).boxed().toList());
+      // AND every accepted progress was published (in order), the rejected one not
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> progressPublished.size() == n - 1);
+      assertThat(progressPublished).containsExactlyElementsOf(
+          java.util.stream.LongStream.range(0, n - 1).boxed().toList());
+      assertThat(crawler.silentFor(java.time.Duration.ofMillis(200))).isTrue();
+    }
+  }
+
+  @Test
+  @DisplayName("mixed types in one write are each handled as alone: replies, rejections and forwards in order")
+  void mixedTypesInOneBatch() throws Exception {
+    // GIVEN the real router and a jobs service answering job_request and token_refresh_request
+    startHubWithRealRouter(new JsonObject());
+    Queue<String> heartbeats = new ConcurrentLinkedQueue<>();
+    done(vertx.eventBus().<JsonObject>consumer(Addresses.message("heartbeat"),
+        m -> heartbeats.add(m.headers().get(Addresses.Headers.CONNECTION_ID))).completion());
+    FakeJobs jobs = new FakeJobs(vertx, env -> switch (env.getString("type")) {
+      case "job_request" -> frames(Frames.jobResponse(new JsonArray()));
+      case "token_refresh_request" -> frames(Frames.tokenRefreshResponse(env.getString("jobId"), "tok", true, null, null));
+      case "job_completed" -> new JsonObject().put("error", new JsonObject().put("code", "ILLEGAL_TRANSITION")
+          .put("message", "job j2 is completed"));
+      default -> frames();
+    });
+    List<JsonObject> lines = List.of(
+        TestCrawler.heartbeat("processing", 1),
+        TestCrawler.msg("job_started", new JsonObject().put("entityType", "project").put("entityId", "g/p")).put("jobId", "j2"),
+        progress("j2", 5),
+        TestCrawler.msg("bogus_type", new JsonObject()),
+        TestCrawler.msg("job_request", new JsonObject().put("maxJobs", 1)),
+        TestCrawler.msg("token_refresh_request", new JsonObject()).put("jobId", "j2"),
+        TestCrawler.msg("job_completed", new JsonObject().put("success", true).put("finalCounts", new JsonObject()))
+            .put("jobId", "j2"),
+        TestCrawler.msg("job_request", new JsonObject().put("maxJobs", 0)));
+    StringBuilder all = new StringBuilder();
+    lines.forEach(l -> all.append(l.encode()).append('\n'));
+    try (TestCrawler crawler = unixCrawler()) {
+      // WHEN the crawler writes them in one go
+      crawler.send(all.toString().getBytes(StandardCharsets.UTF_8));
+
+      // THEN it gets, in order: UNKNOWN_TYPE, job_response, token_refresh_response, ILLEGAL_TRANSITION, job_response
+      List<JsonObject> replies = crawler.next(5);
+      assertThat(replies).extracting(f -> "error".equals(f.getString("type"))
+          ? f.getJsonObject("data").getString("code") : f.getString("type"))
+          .containsExactly("UNKNOWN_TYPE", "job_response", "token_refresh_response", "ILLEGAL_TRANSITION",
+              "job_response");
+      assertThat(crawler.silentFor(java.time.Duration.ofMillis(200))).isTrue();
+      // AND the jobs service saw its commands in order; the heartbeat was published
+      assertThat(jobs.seen).extracting(e -> e.getString("type")).containsExactly("job_started", "job_progress",
+          "job_request", "token_refresh_request", "job_completed", "job_request");
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> heartbeats.size() == 1);
+      // AND both rejections were reported
+      awaitReport("UNKNOWN_TYPE");
+      awaitReport("ILLEGAL_TRANSITION");
+    }
+  }
+}
