@@ -286,4 +286,45 @@ class HubEndToEndTest {
       stopping.await(30, TimeUnit.SECONDS);
     }
   }
+
+  @Test
+  @DisplayName("a 10,000-entry jobs_discovered over the socket creates every child and fan-out job in one go, and a re-send creates none")
+  void largeDiscoveryOverTheSocket() throws Exception {
+    // GIVEN a hub that accepts discovery lines of a few MiB and an areas job held by a crawler
+    HubApplication hub = start(testConfig(TestDatabase.freshDatabase()).put("maxMessageSize", 8 * 1024 * 1024));
+    JobsClient jobs = new JobsClient(hub.vertx());
+    String parent = jobs.enqueue(new JsonObject().put("entityType", "areas").put("entityId", "account-1")
+        .put("gitlabUrl", "https://gitlab.example.com").put("accessToken", "glpat-secret"))
+        .await(30, TimeUnit.SECONDS).getJsonArray("jobs").getJsonObject(0).getString("id");
+    JsonArray discovered = new JsonArray();
+    for (int i = 0; i < 10_000; i++) {
+      discovered.add(new JsonObject().put("job_type", "crawl_project").put("entity_id", 5000 + i)
+          .put("namespace_path", "group-" + (i % 50) + "/project-" + i).put("entity_name", "project-" + i));
+    }
+    JsonObject data = new JsonObject().put("discovered_jobs", discovered)
+        .put("discovery_summary", new JsonObject().put("total_projects", 10_000).put("total_groups", 50));
+
+    try (LineClient crawler = LineClient.unix(Path.of(hub.config().socketPath()))) {
+      crawler.send(msg("job_request", null, new JsonObject()));
+      assertThat(firstOfType(crawler, "job_response").getJsonObject("data").getJsonArray("jobs")).hasSize(1);
+      crawler.send(msg("job_started", parent, new JsonObject()));
+
+      // WHEN the crawler reports the discovery (one line of about 1.3 MB), then a barrier
+      crawler.send(msg("jobs_discovered", parent, data));
+      crawler.send(msg("job_request", null, new JsonObject().put("maxJobs", 0)));
+      JsonObject barrier = crawler.readUntil(m -> "job_response".equals(m.getString("type"))
+          || "error".equals(m.getString("type")), Duration.ofSeconds(60));
+
+      // THEN it was accepted and every child plus the configured fan-out (5 per project) exists
+      assertThat(barrier.getString("type")).as("%s", barrier).isEqualTo("job_response");
+      long expected = 1 + 10_000 + 10_000 * 5;
+      assertThat(jobs.stats().await(30, TimeUnit.SECONDS).getLong("total")).isEqualTo(expected);
+
+      // AND WHEN the same discovery is sent again THEN nothing new is created
+      crawler.send(msg("jobs_discovered", parent, data));
+      crawler.send(msg("job_request", null, new JsonObject().put("maxJobs", 0)));
+      firstOfType(crawler, "job_response");
+      assertThat(jobs.stats().await(30, TimeUnit.SECONDS).getLong("total")).isEqualTo(expected);
+    }
+  }
 }
