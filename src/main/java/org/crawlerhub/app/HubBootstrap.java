@@ -28,7 +28,7 @@ final class HubBootstrap {
   static Future<Void> deployVerticles(HubApplication app) {
     HubConfig cfg = app.config();
     Vertx vertx = app.vertx();
-    return app.deploy(() -> new ErrorManagerVerticle(cfg), 1)
+    return app.deploy(() -> new ErrorManagerVerticle(cfg), Math.max(1, cfg.instances().errors()))
         .compose(x -> app.deploy(() -> new JobsVerticle(cfg), 1))
         .compose(x -> deployProgressPartitions(app))
         .compose(x -> RouterVerticle.deploy(vertx, cfg).onSuccess(app::track))
