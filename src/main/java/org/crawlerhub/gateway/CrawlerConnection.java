@@ -13,7 +13,6 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
-import io.vertx.core.parsetools.RecordParser;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
@@ -114,16 +113,24 @@ final class CrawlerConnection {
 
   /** Wires the socket and, on the trusted Unix socket, makes the crawler reachable right away. */
   void start() {
-    RecordParser parser = RecordParser.newDelimited("\n");
-    // maxRecordSize bounds a partial line buffered across reads; onLine checks complete lines.
-    parser.maxRecordSize(cfg.maxMessageSize());
-    parser.exceptionHandler(e -> tooLarge(-1));
-    parser.handler(this::onLine);
+    // Lines are slices of the read buffer (no copy per line); the splitter bounds a partial line
+    // buffered across reads, onLine checks complete lines.
+    LineSplitter splitter = new LineSplitter(cfg.maxMessageSize(), new LineSplitter.Sink() {
+      @Override
+      public void line(Buffer line) {
+        onLine(line);
+      }
+
+      @Override
+      public void overflow() {
+        tooLarge(-1);
+      }
+    });
     socket.handler(buf -> {
       bytesIn += buf.length();
       handlingInput = true;
       try {
-        parser.handle(buf);
+        splitter.handle(buf);
       } finally {
         handlingInput = false;
         flushBatch();
@@ -199,9 +206,9 @@ final class CrawlerConnection {
     if (b.size >= maxBatch || !handlingInput) {
       flushBatch();
     }
-    // Only the socket is paused, not the parser: lines already read in this chunk still go out,
-    // so the limit is soft by at most one read, and the parser's maxRecordSize check keeps
-    // measuring a single partial line (a paused parser would count buffered complete lines too).
+    // Only the socket is paused, not the splitter: lines already read in this chunk still go out,
+    // so the limit is soft by at most one read, and the splitter's size check keeps measuring a
+    // single partial line.
     if (!pausedForInFlight && inFlight >= maxInFlight) {
       pausedForInFlight = true;
       pauseSocket();
@@ -631,7 +638,7 @@ final class CrawlerConnection {
     }
     if (socketPaused && !pausedForInFlight && !pausedForWrites && state == State.OPEN) {
       if (handlingInput) {
-        // never resume from inside the parser: the socket could hand us the next chunk re-entrantly
+        // never resume from inside the splitter: the socket could hand us the next chunk re-entrantly
         if (!resumeScheduled) {
           resumeScheduled = true;
           gateway.context().runOnContext(v -> {
