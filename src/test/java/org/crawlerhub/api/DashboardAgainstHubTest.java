@@ -1,15 +1,10 @@
 package org.crawlerhub.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,13 +21,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Dimension;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -44,8 +35,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 @DisplayName("The dashboard of a real hub in a headless browser")
 class DashboardAgainstHubTest {
-  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   static final String TOKEN = "dashboard-admin-token-42";
   static final String[] CRAWLERS = {"crawler-berlin", "crawler-dublin", "crawler-lisbon", "crawler-oslo"};
   static final String[][] JOBS = {
@@ -66,19 +55,9 @@ class DashboardAgainstHubTest {
 
   @BeforeEach
   void start() throws Exception {
-    assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-        "headless Chromium not installed (apt-get install -y chromium chromium-driver): browser test skipped");
+    HeadlessChrome.assumeInstalled();
     hub = RealHub.start(RealHub.config(TestDatabase.freshDatabase(), TOKEN));
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--hide-scrollbars", "--force-device-scale-factor=1",
-        "--user-data-dir=" + Files.createTempDirectory("hub-chromium-").toAbsolutePath());
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
-    driver = new ChromeDriver(service, options);
-    driver.manage().window().setSize(new Dimension(1440, 1480));
+    driver = HeadlessChrome.start();
   }
 
   @AfterEach
@@ -157,11 +136,7 @@ class DashboardAgainstHubTest {
     new WebDriverWait(driver, Duration.ofSeconds(90), Duration.ofMillis(250))
         .ignoring(StaleElementReferenceException.class).until(d -> Integer.parseInt(
             d.findElement(By.id("throughput-chart")).getAttribute("data-samples")) >= samples);
-    File shot = driver.getScreenshotAs(OutputType.FILE);
-    Path out = Path.of(target);
-    Files.createDirectories(out.toAbsolutePath().getParent());
-    Files.copy(shot.toPath(), out, StandardCopyOption.REPLACE_EXISTING);
-    assertThat(Files.size(out)).isGreaterThan(10_000);
+    assertThat(HeadlessChrome.screenshot(driver, target)).isGreaterThan(10_000);
     synchronized (fleetErrors) {
       assertThat(fleetErrors).isEmpty();
     }
@@ -260,8 +235,7 @@ class DashboardAgainstHubTest {
         c.sendRaw("{\"type\":\"job_progress\", truncated\n");
       }
       tick++;
-      drain(c);
-      Thread.sleep(tickMs);
+      listen(c, tickMs);
     }
   }
 
@@ -274,10 +248,16 @@ class DashboardAgainstHubTest {
     return "issue";
   }
 
-  /** Reads and discards whatever the hub sent (error frames), without waiting. */
-  private static void drain(LineClient c) throws IOException {
-    while (c.readLine(Duration.ofMillis(1)) != null) {
-      // the simulated crawler ignores hub messages other than job_response, like old crawlers do
+  /**
+   * The crawler's pause between ticks: it listens to its socket for {@code ms} and ignores what the
+   * hub sends besides job_response (error frames), like old crawlers do.
+   */
+  private static void listen(LineClient c, long ms) throws IOException {
+    long deadline = System.nanoTime() + ms * 1_000_000;
+    for (long left = ms; left > 0; left = (deadline - System.nanoTime()) / 1_000_000) {
+      if (c.readLine(Duration.ofMillis(left)) == null && deadline - System.nanoTime() > 1_000_000) {
+        return; // the hub closed the connection: nothing more to listen to
+      }
     }
   }
 }

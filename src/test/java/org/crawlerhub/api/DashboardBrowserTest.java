@@ -1,14 +1,9 @@
 package org.crawlerhub.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
-import java.io.File;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,13 +16,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Dimension;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -38,8 +29,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 @DisplayName("The dashboard in a headless browser")
 class DashboardBrowserTest {
-  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   static final String[] CRAWLERS = {"crawler-berlin", "crawler-dublin", "crawler-lisbon", "crawler-oslo"};
   static final String[][] JOBS = {
       {"job-7f3a", "platform/backend/api-gateway", "project", "crawler-berlin", "5200", "41"},
@@ -57,19 +46,9 @@ class DashboardBrowserTest {
 
   @BeforeEach
   void start() throws Exception {
-    assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-        "headless Chromium not installed (apt-get install -y chromium chromium-driver): browser test skipped");
+    HeadlessChrome.assumeInstalled();
     hub = HubHttpFixture.withToken();
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--hide-scrollbars", "--force-device-scale-factor=1",
-        "--user-data-dir=" + Files.createTempDirectory("hub-chromium-").toAbsolutePath());
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
-    driver = new ChromeDriver(service, options);
-    driver.manage().window().setSize(new Dimension(1440, 1480));
+    driver = HeadlessChrome.start();
   }
 
   @AfterEach
@@ -137,11 +116,7 @@ class DashboardBrowserTest {
     int samples = target.startsWith("target") ? 8 : 40;
     new WebDriverWait(driver, Duration.ofSeconds(60), Duration.ofMillis(250))
         .ignoring(StaleElementReferenceException.class).until(d -> Integer.parseInt(d.findElement(By.id("throughput-chart")).getAttribute("data-samples")) >= samples);
-    File shot = driver.getScreenshotAs(OutputType.FILE);
-    Path out = Path.of(target);
-    Files.createDirectories(out.toAbsolutePath().getParent());
-    Files.copy(shot.toPath(), out, StandardCopyOption.REPLACE_EXISTING);
-    assertThat(Files.size(out)).isGreaterThan(10_000);
+    assertThat(HeadlessChrome.screenshot(driver, target)).isGreaterThan(10_000);
   }
 
   static double widthPercent(WebElement e) {
