@@ -109,3 +109,23 @@ machine_info() {
   echo "java:   $(java -version 2>&1 | head -2 | tr '\n' ' ')"
   echo "load:   $(cut -d' ' -f1-3 /proc/loadavg)"
 }
+
+# compare_targets MainClass args...: starts the baseline and/or the hub per TARGETS (both|baseline|hub)
+# and runs the client tool against them with the right sockets. Shared by ingest.sh and latency.sh.
+compare_targets() {
+  local tool=$1
+  shift
+  TARGETS=${TARGETS:-both}
+  machine_info >&2
+  build_classpath
+  local args=()
+  if [ "$TARGETS" != hub ]; then
+    start_baseline "$BENCH_TMP/baseline.sock" "${BASELINE_INSTANCES:-2}"
+    args+=(--baseline-socket="$BENCH_TMP/baseline.sock")
+  fi
+  if [ "$TARGETS" != baseline ]; then
+    start_hub
+    args+=(--hub-socket="$HUB_SOCKET" --api="$HUB_API" --admin-token="$HUB_ADMIN_TOKEN")
+  fi
+  run_tool "$tool" "${args[@]}" "$@"
+}

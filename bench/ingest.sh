@@ -7,17 +7,4 @@
 # The last line printed is: ratio=<hub/baseline> hub_msgs_per_s=<n> baseline_msgs_per_s=<n> p99_ms=<n>
 source "$(dirname "$0")/common.sh"
 
-TARGETS=${TARGETS:-both}
-machine_info >&2
-build_classpath
-
-ARGS=()
-if [ "$TARGETS" != hub ]; then
-  start_baseline "$BENCH_TMP/baseline.sock" "${BASELINE_INSTANCES:-2}"
-  ARGS+=(--baseline-socket="$BENCH_TMP/baseline.sock")
-fi
-if [ "$TARGETS" != baseline ]; then
-  start_hub
-  ARGS+=(--hub-socket="$HUB_SOCKET" --api="$HUB_API" --admin-token="$HUB_ADMIN_TOKEN")
-fi
-run_tool IngestBenchmark "${ARGS[@]}" "$@"
+compare_targets IngestBenchmark "$@"
