@@ -127,5 +127,8 @@ compare_targets() {
     start_hub
     args+=(--hub-socket="$HUB_SOCKET" --api="$HUB_API" --admin-token="$HUB_ADMIN_TOKEN")
   fi
+  if [ "$tool" = IngestBenchmark ]; then
+    args+=(--hub-pid="${HUB_PID:-0}" --baseline-pid="${BASELINE_PID:-0}")
+  fi
   run_tool "$tool" "${args[@]}" "$@"
 }

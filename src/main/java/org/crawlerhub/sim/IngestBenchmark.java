@@ -35,6 +35,7 @@ public final class IngestBenchmark {
         --warmup-messages=200000 untimed warm-up round per target first (0 = none)
         --client-threads=1       client event loops
         --hello=true
+        --hub-pid=N --baseline-pid=N  server pids: each round also reports the server's CPU per message
       """;
 
   public static void main(String[] args) throws Exception {
@@ -50,6 +51,8 @@ public final class IngestBenchmark {
     int rounds = a.integer("rounds", 3);
     long warmup = a.longValue("warmup-messages", 200_000);
     int threads = a.integer("client-threads", 1);
+    ProcessCpu hubCpu = ProcessCpu.of(a.longValue("hub-pid", 0));
+    ProcessCpu baselineCpu = ProcessCpu.of(a.longValue("baseline-pid", 0));
     BenchWorkload base = new BenchWorkload(null, a.integer("connections", 64), a.longValue("messages", 2_000_000),
         a.integer("message-bytes", 300), a.integer("batch-bytes", 16384), a.integer("probe-every", 5000),
         0, false, a.bool("hello", true), threads);
@@ -65,7 +68,8 @@ public final class IngestBenchmark {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(threads));
     int status = 0;
     try {
-      Result r = run(vertx, baselineSocket, hubSocket, api, adminToken, base, rounds, warmup);
+      Result r = run(vertx, baselineSocket, hubSocket, api, adminToken, base, rounds, warmup, hubCpu,
+          baselineCpu);
       System.out.println(r.lastLine());
     } catch (Exception e) {
       System.err.println("ingest benchmark failed: " + e.getMessage());
@@ -107,9 +111,30 @@ public final class IngestBenchmark {
     return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   }
 
+  /** {total, system} CPU nanoseconds of a server so far, or null without a pid. */
+  static long[] cpuNow(ProcessCpu cpu) {
+    return cpu == null ? null : new long[] {cpu.nanos(), cpu.systemNanos()};
+  }
+
+  /**
+   * " | server CPU x µs/msg (y cores, z % system)" for a round, or "" without a pid. The round's CPU
+   * includes its untimed set-up and tear-down (a few hundred messages), negligible against the blast.
+   */
+  static String cpuPerMessage(ProcessCpu cpu, long[] before, BenchRound r) {
+    long[] after = cpuNow(cpu);
+    if (after == null || before == null || before[0] < 0 || after[0] < 0 || r.messages() == 0 || r.nanos() == 0) {
+      return "";
+    }
+    double used = after[0] - before[0];
+    double system = after[1] - before[1];
+    return String.format(Locale.ROOT, " | server CPU %.2f µs/msg (%.2f cores, %.0f %% system)",
+        used / 1e3 / r.messages(), used / r.nanos(), used > 0 ? 100 * system / used : 0);
+  }
+
   /** Runs the warm-up and the alternating rounds; prints each round; answers the measurements. */
   static Result run(Vertx vertx, String baselineSocket, String hubSocket, String api, String adminToken,
-      BenchWorkload base, int rounds, long warmupMessages) throws Exception {
+      BenchWorkload base, int rounds, long warmupMessages, ProcessCpu hubCpu, ProcessCpu baselineCpu)
+      throws Exception {
     String tag = Long.toString(System.currentTimeMillis(), 36);
     List<BenchRound> hub = new ArrayList<>();
     List<BenchRound> baseline = new ArrayList<>();
@@ -119,9 +144,10 @@ public final class IngestBenchmark {
       if (baselineSocket != null) {
         BenchWorkload w = new BenchWorkload(baselineSocket, bw.connections(), bw.messages(), bw.messageBytes(),
             bw.batchBytes(), bw.probeEvery(), 0, false, bw.hello(), bw.clientThreads());
+        long[] cpu0 = cpuNow(baselineCpu);
         BenchRound r = BenchClient.round(vertx, w, "baseline", round, "bench-" + tag + "-b" + round)
             .await(600, TimeUnit.SECONDS);
-        System.out.println((round == 0 ? label + ": " : "") + r.format());
+        System.out.println((round == 0 ? label + ": " : "") + r.format() + cpuPerMessage(baselineCpu, cpu0, r));
         if (round > 0) {
           baseline.add(r);
         }
@@ -131,9 +157,10 @@ public final class IngestBenchmark {
             bw.batchBytes(), bw.probeEvery(), 0, true, bw.hello(), bw.clientThreads());
         BenchClient.enqueueJobs(vertx, api, adminToken, w.connections(), tag + "-r" + round)
             .await(60, TimeUnit.SECONDS);
+        long[] cpu0 = cpuNow(hubCpu);
         BenchRound r = BenchClient.round(vertx, w, "hub", round, "bench-" + tag + "-h" + round)
             .await(600, TimeUnit.SECONDS);
-        System.out.println((round == 0 ? label + ": " : "") + r.format());
+        System.out.println((round == 0 ? label + ": " : "") + r.format() + cpuPerMessage(hubCpu, cpu0, r));
         if (!r.errorsByCode().isEmpty()) {
           System.out.println("  WARNING: the hub rejected messages in this round; its rate is not a valid ingest number");
         }
