@@ -26,6 +26,12 @@ public final class Addresses {
    * when it is listed here, else the single form.
    */
   public static final String BATCH_CONSUMERS = "hub.batch-consumers";
+  /**
+   * Node-local shared-data map: event-loop thread name -> index of the router partition running on
+   * that event loop. A gateway connection sends to the partition on its own event loop when there
+   * is one (the hand-over then stays on one thread: no wake-up, no cache misses), else by hash.
+   */
+  public static final String ROUTER_LANES = "hub.router-lanes";
   /** send: a hub->crawler message for one crawler, wherever it is connected. */
   public static final String CRAWLER_OUTBOUND_PREFIX = "hub.crawler.outbound.";
   /** publish: a hub->crawler message for every crawler. */
@@ -35,6 +41,13 @@ public final class Addresses {
   /** publish: every message accepted by the router, by type: {@code hub.crawler.message.<type>}. */
   public static final String CRAWLER_MESSAGE_PREFIX = "hub.crawler.message.";
 
+  /**
+   * publish (cluster-wide): {@code JobReportBatch} — the job_started / job_progress / job_completed /
+   * job_failed messages the router accepted from one connection in one batch, read once into
+   * {@code JobReport}s, in receive order. The progress aggregator consumes this instead of the
+   * envelopes on {@code hub.crawler.message.<type>} (which are still published, one per message).
+   */
+  public static final String JOB_REPORTS = "hub.crawler.job-reports";
   /** publish: job lifecycle transitions {jobId, from, to, attempt, crawlerId, at, reason}. */
   public static final String JOB_EVENTS = "hub.job.events";
   /** request/reply: lifecycle commands from the router (job_request, job_started, ...). */

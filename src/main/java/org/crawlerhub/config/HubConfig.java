@@ -124,8 +124,24 @@ public record HubConfig(
   }
 
   /** Verticle instance counts (each scales across event loops independently). */
+  /**
+   * {@code instances.gateway} / {@code instances.router} value meaning "chosen by the hub at start":
+   * a gateway per core and a router partition per event loop ({@link Instances#resolved}).
+   */
+  public static final int AUTO = 0;
+
   public record Instances(int gateway, int router, int progress, int errors) {
-    JsonObject toJson() {
+    /**
+     * {@link #AUTO} replaced: one gateway per core (connections spread over them) and one router
+     * partition per event loop, so each gateway instance finds a partition on its own event loop
+     * and hands its connections' messages over without leaving the thread.
+     */
+    public Instances resolved(int cores, int eventLoops) {
+      return new Instances(gateway == AUTO ? Math.max(1, Math.min(cores, eventLoops)) : gateway,
+          router == AUTO ? Math.max(1, eventLoops) : router, progress, errors);
+    }
+
+    public JsonObject toJson() {
       return new JsonObject().put("gateway", gateway).put("router", router)
           .put("progress", progress).put("errors", errors);
     }
@@ -180,7 +196,7 @@ public record HubConfig(
         .put("tokenRefresh", new JsonObject().put("timeout", 10000))
         .put("alerts", new JsonObject().put("window", 60000).put("cooldown", 300000)
             .put("defaultThreshold", 100).put("thresholds", new JsonObject()))
-        .put("instances", new JsonObject().put("gateway", 1).put("router", 1).put("progress", 1).put("errors", 1));
+        .put("instances", new JsonObject().put("gateway", AUTO).put("router", AUTO).put("progress", 1).put("errors", 1));
   }
 
   /**

@@ -18,6 +18,7 @@ import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.Map;
 import org.crawlerhub.bus.Addresses;
+import org.crawlerhub.bus.BusReplies;
 import org.crawlerhub.bus.LocalJsonCodec;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.protocol.ErrorCode;
@@ -99,10 +100,9 @@ final class CrawlerConnection {
     this.transport = transport;
     this.connectionId = connectionId;
     this.crawlerId = connectionId;
-    this.partitionAddress = Addresses.inboundPartition(
-        Math.floorMod(connectionId.hashCode(), Math.max(1, cfg.instances().router())));
-    this.batchAddress = Addresses.inboundBatchPartition(
-        Math.floorMod(connectionId.hashCode(), Math.max(1, cfg.instances().router())));
+    int routerPartition = gateway.routerPartitionFor(connectionId);
+    this.partitionAddress = Addresses.inboundPartition(routerPartition);
+    this.batchAddress = Addresses.inboundBatchPartition(routerPartition);
     this.connectedAt = System.currentTimeMillis();
     this.lastActivity = connectedAt;
     this.maxInFlight = Math.max(1, cfg.maxInFlightPerConnection());
@@ -556,6 +556,10 @@ final class CrawlerConnection {
 
   /** Writes the router's frames; true when one of them is an error that closes the connection. */
   private boolean deliverReply(MessageType type, Object body) {
+    if (body == BusReplies.NO_FRAMES) {
+      gateway.meters().messageIn(type, GatewayMeters.OUTCOME_ACCEPTED); // nothing to write, nothing to read
+      return false;
+    }
     Object frames = body instanceof JsonObject o ? o.getValue("frames") : null;
     String outcome = GatewayMeters.OUTCOME_ACCEPTED;
     boolean close = false;

@@ -409,6 +409,18 @@ public class GatewayVerticle extends VerticleBase {
   }
 
   /** True when this node's router takes the batch form on {@code address} (else send singly). */
+  /**
+   * The router partition for a new connection, fixed for its lifetime (so its messages stay in
+   * order): the partition running on this gateway's event loop when there is one, so the
+   * hand-over stays on one thread; else one chosen by the connection id.
+   */
+  int routerPartitionFor(String connectionId) {
+    Integer lane = vertx.sharedData().<String, Integer>getLocalMap(Addresses.ROUTER_LANES)
+        .get(Thread.currentThread().getName());
+    int partitions = Math.max(1, cfg.instances().router());
+    return lane != null && lane < partitions ? lane : Math.floorMod(connectionId.hashCode(), partitions);
+  }
+
   boolean takesBatches(String address) {
     return vertx.sharedData().getLocalMap(Addresses.BATCH_CONSUMERS).get(address) != null;
   }

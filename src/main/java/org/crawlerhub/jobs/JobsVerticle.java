@@ -28,7 +28,9 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.crawlerhub.bus.Addresses;
+import org.crawlerhub.bus.BusReplies;
 import org.crawlerhub.bus.LocalJsonCodec;
+import org.crawlerhub.bus.LocalOnlyCodec;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.metrics.HubMetrics;
 import org.crawlerhub.persistence.AreaRepository;
@@ -44,6 +46,9 @@ import org.crawlerhub.persistence.TransitionResult;
 import org.crawlerhub.persistence.WriteBuffer;
 import org.crawlerhub.protocol.ErrorCode;
 import org.crawlerhub.protocol.Frames;
+import org.crawlerhub.protocol.JobCommand;
+import org.crawlerhub.protocol.JobCommandBatch;
+import org.crawlerhub.protocol.MessageType;
 import org.crawlerhub.protocol.ProtocolException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -159,7 +164,8 @@ public final class JobsVerticle extends VerticleBase {
     // cache and per-crawler ordering for the crawlers connected here (a clustered send would
     // otherwise round-robin across nodes).
     consumers.add(bus.<JsonObject>localConsumer(Addresses.JOBS_COMMAND, this::onCommand));
-    consumers.add(bus.<JsonObject>localConsumer(Addresses.JOBS_COMMAND_BATCH, this::onCommandBatch));
+    LocalOnlyCodec.register(bus, JobCommandBatch.class);
+    consumers.add(bus.<Object>localConsumer(Addresses.JOBS_COMMAND_BATCH, this::onCommandBatch));
     JobsApi api = new JobsApi(cfg, nodeId, pool, jobs, this::onApiMove, this::publish, this::updateGauges);
     api.register(bus, consumers);
     consumers.add(bus.<JsonObject>consumer(Addresses.CRAWLER_EVENTS, m -> onCrawlerEvent(m.body())));
@@ -213,16 +219,18 @@ public final class JobsVerticle extends VerticleBase {
   }
 
   private void onCommand(Message<JsonObject> msg) {
-    command(msg.body(), crawlerId(msg), body -> msg.reply(body, REPLY));
+    JsonObject env = msg.body();
+    command(env == null ? null : JobCommand.fromEnvelope(env), crawlerId(msg), body -> msg.reply(body, REPLY));
   }
 
   /**
-   * The batch form ({@link Addresses#JOBS_COMMAND_BATCH}): every envelope is handled exactly as a
-   * single command, in order, and the batch is answered once every one has its reply.
+   * The batch form ({@link Addresses#JOBS_COMMAND_BATCH}): a {@link JobCommandBatch} from the router
+   * (or {@code {"batch":[envelope...]}} from other senders); every command is handled exactly as a
+   * single one, in order, and the batch is answered once every one has its reply.
    */
-  private void onCommandBatch(Message<JsonObject> msg) {
-    JsonArray batch = msg.body() == null ? null : msg.body().getValue("batch") instanceof JsonArray a ? a : null;
-    int n = batch == null ? 0 : batch.size();
+  private void onCommandBatch(Message<Object> msg) {
+    List<JobCommand> batch = commandsOf(msg.body());
+    int n = batch.size();
     if (n == 0) {
       msg.reply(new JsonObject().put("replies", new JsonArray()), REPLY);
       return;
@@ -232,8 +240,7 @@ public final class JobsVerticle extends VerticleBase {
     int[] missing = {n};
     for (int i = 0; i < n; i++) {
       int slot = i;
-      Object item = batch.getValue(i);
-      command(item instanceof JsonObject o ? o : null, crawlerId, body -> {
+      command(batch.get(i), crawlerId, body -> {
         if (replies[slot] == null) {
           replies[slot] = body;
           if (--missing[0] == 0) {
@@ -244,24 +251,43 @@ public final class JobsVerticle extends VerticleBase {
     }
   }
 
-  private void command(JsonObject env, String crawlerId, Replier msg) {
-    String type = env == null ? null : env.getValue("type") instanceof String t ? t : null;
-    String jobId = env == null ? null : env.getValue("jobId") instanceof String s ? s : null;
+  private static List<JobCommand> commandsOf(Object body) {
+    if (body instanceof JobCommandBatch b) {
+      return b.commands();
+    }
+    List<JobCommand> out = new ArrayList<>();
+    if (body instanceof JsonObject o && o.getValue("batch") instanceof JsonArray a) {
+      for (Object item : a) {
+        out.add(item instanceof JsonObject env ? JobCommand.fromEnvelope(env) : null);
+      }
+    }
+    return out;
+  }
+
+  private void command(JobCommand c, String crawlerId, Replier msg) {
+    MessageType type = c == null ? null : c.type();
+    String jobId = c == null ? null : c.jobId();
     try {
-      switch (String.valueOf(type)) {
-        case "job_request" -> onJobRequest(msg, env, crawlerId);
-        case "job_started", "job_progress", "job_completed", "job_failed" -> onLifecycle(msg, type, env, crawlerId);
-        case "jobs_discovered" -> onJobsDiscovered(msg, env, crawlerId);
-        case "discovery" -> onDiscovery(msg, env, crawlerId);
-        case "token_refresh_request" -> onTokenRefresh(msg, env, crawlerId);
-        default -> replyError(msg, new ProtocolException(ErrorCode.UNKNOWN_TYPE,
-            "type: the jobs service does not handle '" + type + "'"));
+      if (type == null) {
+        Object t = c == null ? null : c.envelope().getValue("type");
+        throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "type: the jobs service does not handle '" + t + "'");
+      }
+      JsonObject env = c.envelope();
+      switch (type) {
+        case JOB_REQUEST -> onJobRequest(msg, env, crawlerId);
+        case JOB_STARTED, JOB_PROGRESS, JOB_COMPLETED, JOB_FAILED -> onLifecycle(msg, c, crawlerId);
+        case JOBS_DISCOVERED -> onJobsDiscovered(msg, env, crawlerId);
+        case DISCOVERY -> onDiscovery(msg, env, crawlerId);
+        case TOKEN_REFRESH_REQUEST -> onTokenRefresh(msg, env, crawlerId);
+        default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE,
+            "type: the jobs service does not handle '" + type.wire() + "'");
       }
     } catch (ProtocolException e) {
       replyError(msg, e);
     } catch (RuntimeException e) {
       LOG.error("Failed to handle {} from crawler {} (job {})", type, crawlerId, jobId, e);
-      replyError(msg, new ProtocolException(ErrorCode.INTERNAL, "internal error handling " + type));
+      replyError(msg, new ProtocolException(ErrorCode.INTERNAL, "internal error handling "
+          + (type == null ? "a message" : type.wire())));
     }
   }
 
@@ -277,8 +303,11 @@ public final class JobsVerticle extends VerticleBase {
   private static final DeliveryOptions REPLY = LocalJsonCodec.options();
 
   private static void replyFrames(Replier msg, JsonObject... frames) {
-    JsonArray list = frames.length == 0 ? new JsonArray() : new JsonArray(Arrays.asList((Object[]) frames));
-    msg.reply(new JsonObject().put("frames", list));
+    if (frames.length == 0) {
+      msg.reply(BusReplies.NO_FRAMES);
+      return;
+    }
+    msg.reply(new JsonObject().put("frames", new JsonArray(Arrays.asList((Object[]) frames))));
   }
 
   private static void replyError(Replier msg, ProtocolException e) {
@@ -348,15 +377,17 @@ public final class JobsVerticle extends VerticleBase {
 
   // --------------------------------------------------------------- lifecycle
 
-  private void onLifecycle(Replier msg, String type, JsonObject env, String crawlerId) {
-    String jobId = env.getValue("jobId") instanceof String s ? s : null;
+  private void onLifecycle(Replier msg, JobCommand c, String crawlerId) {
+    String type = c.type().wire();
+    String jobId = c.jobId();
     if (jobId == null) {
       throw new ProtocolException(ErrorCode.MISSING_JOB_ID, "jobId: required for " + type);
     }
-    JsonObject data = env.getValue("data") instanceof JsonObject d ? d : new JsonObject();
+    JsonObject data = c.data() != null ? c.data() : new JsonObject();
+    JsonObject resume = c.resumeState();
     LeaseCache.Entry e = cache.get(jobId);
-    if (e != null && !loading.containsKey(jobId)) {
-      lifecycle(msg, type, jobId, data, crawlerId, e);
+    if (e != null && (loading.isEmpty() || !loading.containsKey(jobId))) {
+      lifecycle(msg, type, jobId, data, resume, crawlerId, e);
       return;
     }
     lease(jobId).onComplete(ar -> {
@@ -366,7 +397,7 @@ public final class JobsVerticle extends VerticleBase {
         replyError(msg, ErrorCode.UNKNOWN_JOB, "job " + jobId + " does not exist");
       } else {
         try {
-          lifecycle(msg, type, jobId, data, crawlerId, ar.result());
+          lifecycle(msg, type, jobId, data, resume, crawlerId, ar.result());
         } catch (ProtocolException pe) {
           replyError(msg, pe);
         }
@@ -391,8 +422,8 @@ public final class JobsVerticle extends VerticleBase {
     return f;
   }
 
-  private void lifecycle(Replier msg, String type, String jobId, JsonObject data, String crawlerId,
-      LeaseCache.Entry e) {
+  private void lifecycle(Replier msg, String type, String jobId, JsonObject data, JsonObject resume,
+      String crawlerId, LeaseCache.Entry e) {
     if (!crawlerId.equals(e.owner)) {
       throw new ProtocolException(ErrorCode.STALE_LEASE, "job " + jobId + " is not leased to crawler "
           + crawlerId + " (it is " + e.status + (e.owner == null ? ")" : " under another lease)"));
@@ -410,7 +441,6 @@ public final class JobsVerticle extends VerticleBase {
         }
       }
       case "job_progress" -> {
-        JsonObject resume = data.getValue("resumeState") instanceof JsonObject r ? r : null;
         if ("assigned".equals(e.status)) {
           transition(msg, e, jobId, "running", crawlerId, type, null,
               data.copy().put("updatedAt", Instant.now().toString()), resume);
@@ -449,7 +479,6 @@ public final class JobsVerticle extends VerticleBase {
         if (data.getValue("partialCounts") instanceof JsonObject counts) {
           progress.put("partialCounts", counts);
         }
-        JsonObject resume = data.getValue("resumeState") instanceof JsonObject r ? r : null;
         transition(msg, e, jobId, "failed", crawlerId, type, details, progress, resume);
       }
       default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "type: " + type);

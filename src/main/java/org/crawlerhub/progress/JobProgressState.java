@@ -5,6 +5,9 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.crawlerhub.protocol.IsoInstants;
+import org.crawlerhub.protocol.JobReport;
+import org.crawlerhub.protocol.MessageType;
 
 /**
  * Progress of one job as the aggregator sees it. Every {@code on*} method is O(1) (bounded by the
@@ -59,13 +62,18 @@ final class JobProgressState {
 
   /** Applies a job_progress; returns newly reached milestones (bit mask) or {@link #IGNORED}. */
   int onProgress(JsonObject data, long messageTs, String crawler, long nowMs) {
+    return onProgress(JobReport.of(MessageType.JOB_PROGRESS, jobId, messageTs, data), crawler, nowMs);
+  }
+
+  /** Applies a job_progress report; returns newly reached milestones (bit mask) or {@link #IGNORED}. */
+  int onProgress(JobReport r, String crawler, long nowMs) {
     if (closed || JobStatuses.finished(status) || "failed".equals(status)) {
       return IGNORED;
     }
-    long newProcessed = longOf(data.getValue("processed"), processed);
-    Object totalValue = data.getValue("total");
-    long newTotal = totalValue instanceof Number n ? n.longValue() : total;
-    String newStage = data.getString("stage", stage);
+    long messageTs = r.timestampMillis;
+    long newProcessed = r.processed != JobReport.ABSENT ? r.processed : processed;
+    long newTotal = r.total != JobReport.ABSENT ? r.total : total;
+    String newStage = r.stage != null ? r.stage : stage;
     if (messageTs != IsoInstants.UNKNOWN && lastMessageTs != IsoInstants.UNKNOWN) {
       if (messageTs < lastMessageTs) {
         return IGNORED; // out of order: an older report than the one already applied
@@ -79,28 +87,26 @@ final class JobProgressState {
     processed = newProcessed;
     total = newTotal;
     stage = newStage;
-    String type = data.getString("entityType");
-    if (type != null) {
-      entityType = type;
+    if (r.entityType != null) {
+      entityType = r.entityType;
     }
-    Object counts = data.getValue("itemCounts");
-    if (counts instanceof JsonObject ic) {
-      itemCounts = ic;
-      mergeCounts(ic);
+    if (r.itemCounts != null) {
+      itemCounts = r.itemCounts;
+      Map<String, Long> e = entities();
+      for (int i = 0; i < r.countNames.length; i++) {
+        e.put(r.countNames[i], r.countValues[i]);
+      }
     } else if (entityType != null) {
       entities().put(entityType, processed);
     }
-    Object resume = data.getValue("resumeState");
-    if (resume instanceof JsonObject rs) {
-      resumeState = rs;
+    if (r.resumeState != null) {
+      resumeState = r.resumeState;
     }
-    Object msg = data.getValue("message");
-    if (msg instanceof String s) {
-      message = s;
+    if (r.message != null) {
+      message = r.message;
     }
-    Object reported = data.getValue("processingRate");
-    if (reported instanceof Number n) {
-      reportedRate = n.doubleValue();
+    if (!Double.isNaN(r.processingRate)) {
+      reportedRate = r.processingRate;
     }
     if (crawler != null) {
       crawlerId = crawler;

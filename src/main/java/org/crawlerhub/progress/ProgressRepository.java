@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.crawlerhub.protocol.IsoInstants;
 
 /**
  * Reads what the aggregator needs after a restart from the {@code jobs} table (owned and written

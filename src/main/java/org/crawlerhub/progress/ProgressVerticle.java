@@ -22,9 +22,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.crawlerhub.bus.Addresses;
+import org.crawlerhub.bus.JobReportCodec;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.metrics.HubMetrics;
 import org.crawlerhub.persistence.Database;
+import org.crawlerhub.protocol.IsoInstants;
+import org.crawlerhub.protocol.JobReport;
+import org.crawlerhub.protocol.JobReportBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * {@code floorMod(jobId.hashCode(), partitions) == partition}.
  *
  * <ul>
- *   <li>Consumes accepted crawler messages ({@code hub.crawler.message.job_started|job_progress|
- *       job_completed|job_failed|heartbeat}), {@code hub.job.events} and {@code hub.crawler.events}.
+ *   <li>Consumes the router's job reports ({@code hub.crawler.job-reports}: accepted job_started,
+ *       job_progress, job_completed, job_failed, read once by the router), accepted heartbeats
+ *       ({@code hub.crawler.message.heartbeat}), {@code hub.job.events} and {@code hub.crawler.events}.
  *   <li>Publishes each changed job on {@code hub.progress.job.<jobId>} and {@code hub.progress.jobs},
  *       at most once per {@code progressPublishInterval} per job, the last value always delivered;
  *       milestones on {@code hub.progress.milestones}.
@@ -128,12 +133,8 @@ public final class ProgressVerticle extends VerticleBase {
     return Future.all(early)
         .compose(v -> restore())
         .compose(v -> {
-          List<Future<?>> regs = new ArrayList<>();
-          regs.add(consume("job_started", this::onJobStarted));
-          regs.add(consume("job_progress", this::onJobProgress));
-          regs.add(consume("job_completed", this::onJobCompleted));
-          regs.add(consume("job_failed", this::onJobFailed));
-          return Future.all(regs);
+          JobReportCodec.register(bus);
+          return bus.<JobReportBatch>consumer(Addresses.JOB_REPORTS, m -> onReports(m.body())).completion();
         })
         .onSuccess(v -> {
           long tick = Math.max(10, Math.min(250, TimeUnit.NANOSECONDS.toMillis(intervalNanos) / 4));
@@ -156,58 +157,58 @@ public final class ProgressVerticle extends VerticleBase {
     return pool == null ? Future.succeededFuture() : pool.close();
   }
 
-  private interface JobMessageHandler {
-    void handle(JobProgressState state, JsonObject envelope, JsonObject data, String crawlerId, long nowMs);
-  }
-
-  private Future<Void> consume(String type, JobMessageHandler handler) {
-    return bus.<JsonObject>consumer(Addresses.message(type), m -> {
-      JsonObject env = m.body();
-      String jobId = env == null ? null : env.getString("jobId");
-      if (jobId == null || partitionOf(jobId, partitions) != partition) {
-        return;
+  /**
+   * The accepted job messages of one connection's batch, in receive order: each applied to its
+   * job's state when this partition owns the job.
+   */
+  private void onReports(JobReportBatch batch) {
+    if (batch == null || batch.reports().isEmpty()) {
+      return;
+    }
+    String crawlerId = batch.crawlerId();
+    long nanos = System.nanoTime();
+    long nowMs = clock.millis();
+    boolean touched = false;
+    for (JobReport r : batch.reports()) {
+      if (partitions > 1 && partitionOf(r.jobId, partitions) != partition) {
+        continue;
       }
-      Object data = env.getValue("data");
-      if (!(data instanceof JsonObject d)) {
-        return;
+      if (!touched) {
+        crawlers.touch(batch.connectionId(), crawlerId, nanos);
+        touched = true;
       }
-      MultiMap h = m.headers();
-      String crawlerId = h.get(Addresses.Headers.CRAWLER_ID);
-      long nanos = System.nanoTime();
-      crawlers.touch(h.get(Addresses.Headers.CONNECTION_ID), crawlerId, nanos);
-      JobProgressState s = jobs.get(jobId);
+      JobProgressState s = jobs.get(r.jobId);
       if (s == null) {
-        s = new JobProgressState(jobId, opts.rateWindowMs());
-        jobs.put(jobId, s);
+        s = new JobProgressState(r.jobId, opts.rateWindowMs());
+        jobs.put(r.jobId, s);
       }
-      handler.handle(s, env, d, crawlerId, clock.millis());
-    }).completion();
+      switch (r.type) {
+        case JOB_PROGRESS -> onJobProgress(s, r, crawlerId, nowMs);
+        case JOB_STARTED -> {
+          s.onStarted(r.data, crawlerId, nowMs);
+          changed(s);
+        }
+        case JOB_COMPLETED -> {
+          publishMilestones(s, s.onCompleted(r.data, crawlerId, nowMs), nowMs);
+          changed(s);
+        }
+        case JOB_FAILED -> {
+          s.onFailed(r.data, crawlerId, nowMs);
+          changed(s);
+        }
+        default -> { }
+      }
+    }
   }
 
   // ---------------------------------------------------------------- crawler messages
 
-  private void onJobProgress(JobProgressState s, JsonObject env, JsonObject data, String crawlerId, long nowMs) {
-    long ts = IsoInstants.toEpochMillis(env.getString("timestamp"));
-    int milestones = s.onProgress(data, ts, crawlerId, nowMs);
+  private void onJobProgress(JobProgressState s, JobReport r, String crawlerId, long nowMs) {
+    int milestones = s.onProgress(r, crawlerId, nowMs);
     if (milestones == JobProgressState.IGNORED) {
       return;
     }
     publishMilestones(s, milestones, nowMs);
-    changed(s);
-  }
-
-  private void onJobStarted(JobProgressState s, JsonObject env, JsonObject data, String crawlerId, long nowMs) {
-    s.onStarted(data, crawlerId, nowMs);
-    changed(s);
-  }
-
-  private void onJobCompleted(JobProgressState s, JsonObject env, JsonObject data, String crawlerId, long nowMs) {
-    publishMilestones(s, s.onCompleted(data, crawlerId, nowMs), nowMs);
-    changed(s);
-  }
-
-  private void onJobFailed(JobProgressState s, JsonObject env, JsonObject data, String crawlerId, long nowMs) {
-    s.onFailed(data, crawlerId, nowMs);
     changed(s);
   }
 

@@ -1,4 +1,4 @@
-package org.crawlerhub.progress;
+package org.crawlerhub.protocol;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -8,13 +8,13 @@ import java.time.format.DateTimeParseException;
  * ({@code 2025-07-30T10:15:01.180Z}) is parsed by hand because job_progress arrives at more than
  * 100k messages/s; anything else falls back to {@link Instant#parse}.
  */
-final class IsoInstants {
-  static final long UNKNOWN = Long.MIN_VALUE;
+public final class IsoInstants {
+  public static final long UNKNOWN = Long.MIN_VALUE;
 
   private IsoInstants() {}
 
   /** Epoch milliseconds of {@code s}, or {@link #UNKNOWN} when absent or unparseable. */
-  static long toEpochMillis(String s) {
+  public static long toEpochMillis(String s) {
     if (s == null) {
       return UNKNOWN;
     }

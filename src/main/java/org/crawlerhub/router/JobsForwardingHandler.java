@@ -16,9 +16,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.crawlerhub.bus.Addresses;
+import org.crawlerhub.bus.BusReplies;
 import org.crawlerhub.bus.LocalJsonCodec;
+import org.crawlerhub.bus.LocalOnlyCodec;
 import org.crawlerhub.protocol.ErrorCode;
 import org.crawlerhub.protocol.Frames;
+import org.crawlerhub.protocol.JobCommand;
+import org.crawlerhub.protocol.JobCommandBatch;
 import org.crawlerhub.protocol.MessageType;
 import org.crawlerhub.protocol.ProtocolException;
 
@@ -52,7 +56,7 @@ public final class JobsForwardingHandler implements MessageHandler {
   private List<Collected> collected;
   private MultiMap collectedHeaders;
 
-  private record Collected(RoutedMessage ctx, Promise<HandlerResult> result) {}
+  private record Collected(RoutedMessage ctx, JobCommand command, Promise<HandlerResult> result) {}
 
   public JobsForwardingHandler(EventBus bus) {
     this(bus, DEFAULT_TIMEOUT_MS);
@@ -62,6 +66,7 @@ public final class JobsForwardingHandler implements MessageHandler {
     this.bus = bus;
     this.timeoutMs = timeoutMs;
     LocalJsonCodec.register(bus);
+    LocalOnlyCodec.register(bus, JobCommandBatch.class);
   }
 
   /**
@@ -96,13 +101,12 @@ public final class JobsForwardingHandler implements MessageHandler {
       send(c.ctx()).onComplete(c.result());
       return;
     }
-    JsonArray envelopes = new JsonArray(new ArrayList<>(batch.size()));
+    List<JobCommand> commands = new ArrayList<>(batch.size());
     for (Collected c : batch) {
-      envelopes.add(c.ctx().envelope());
+      commands.add(c.command());
     }
-    DeliveryOptions opts = new DeliveryOptions().setLocalOnly(true).setSendTimeout(timeoutMs)
-        .setHeaders(headers).setCodecName(LocalJsonCodec.NAME);
-    bus.<Object>request(Addresses.JOBS_COMMAND_BATCH, new JsonObject().put("batch", envelopes), opts)
+    DeliveryOptions opts = new DeliveryOptions().setLocalOnly(true).setSendTimeout(timeoutMs).setHeaders(headers);
+    bus.<Object>request(Addresses.JOBS_COMMAND_BATCH, new JobCommandBatch(commands), opts)
         .onComplete(ar -> {
           JsonArray replies = ar.succeeded() && ar.result().body() instanceof JsonObject b
               && b.getValue("replies") instanceof JsonArray a && a.size() == batch.size() ? a : null;
@@ -123,7 +127,8 @@ public final class JobsForwardingHandler implements MessageHandler {
       }
       collectedHeaders = h;
       Promise<HandlerResult> p = Promise.promise();
-      collected.add(new Collected(ctx, p));
+      // read what the jobs service needs now, while the envelope is in this core's cache
+      collected.add(new Collected(ctx, JobCommand.fromEnvelope(ctx.envelope()), p));
       return p.future();
     }
     return send(ctx);
@@ -146,6 +151,9 @@ public final class JobsForwardingHandler implements MessageHandler {
 
   /** One command's reply body (a single reply, or one entry of a batch reply). */
   static HandlerResult fromBody(RoutedMessage ctx, Object replyBody) {
+    if (replyBody == BusReplies.NO_FRAMES) {
+      return HandlerResult.accepted(); // the common case, recognised without reading the reply
+    }
     if (!(replyBody instanceof JsonObject body)) {
       return rejected(ctx, new ProtocolException(ErrorCode.INTERNAL,
           "internal error: job service sent an unexpected reply"), null);

@@ -18,11 +18,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.bus.Addresses.Headers;
+import org.crawlerhub.bus.BusReplies;
+import org.crawlerhub.bus.JobReportCodec;
 import org.crawlerhub.bus.LocalJsonCodec;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.metrics.HubMetrics;
 import org.crawlerhub.protocol.ErrorCode;
 import org.crawlerhub.protocol.Frames;
+import org.crawlerhub.protocol.JobReport;
+import org.crawlerhub.protocol.JobReportBatch;
 import org.crawlerhub.protocol.MessageType;
 import org.crawlerhub.protocol.ProtocolCodec;
 import org.crawlerhub.protocol.ProtocolException;
@@ -67,6 +71,10 @@ public final class RouterVerticle extends VerticleBase {
   private JobsForwardingHandler jobs;
   private io.vertx.core.shareddata.LocalMap<String, Object> batchConsumers;
   private long sweepTimer = -1;
+  private MultiMap sizedHeaders;
+  private boolean sizedHeadersFour;
+  /** Name of the event-loop thread this instance runs on. */
+  private String lane;
 
   public RouterVerticle(HubConfig cfg, int partition) {
     this(cfg, partition, null);
@@ -99,6 +107,7 @@ public final class RouterVerticle extends VerticleBase {
   public Future<?> start() {
     bus = vertx.eventBus();
     LocalJsonCodec.register(bus);
+    JobReportCodec.register(bus);
     router = new MessageRouter().bindTo(context);
     router.addMiddleware(new LoggingMiddleware());
     if (cfg.rateLimitMessagesPerSecond() > 0) {
@@ -136,14 +145,19 @@ public final class RouterVerticle extends VerticleBase {
       registrations.add(bus.<Object>consumer(RouterAddresses.CRAWLERS, this::onCrawlersQuery)
           .completion());
     }
-    return Future.all(registrations).onSuccess(v ->
-        batchConsumers.put(Addresses.inboundBatchPartition(partition), true));
+    lane = Thread.currentThread().getName();
+    return Future.all(registrations).onSuccess(v -> {
+      batchConsumers.put(Addresses.inboundBatchPartition(partition), true);
+      // the first partition on an event loop is that loop's lane (later ones are reached by hash)
+      vertx.sharedData().<String, Integer>getLocalMap(Addresses.ROUTER_LANES).putIfAbsent(lane, partition);
+    });
   }
 
   @Override
   public Future<?> stop() {
     if (batchConsumers != null) {
       batchConsumers.remove(Addresses.inboundBatchPartition(partition));
+      vertx.sharedData().<String, Integer>getLocalMap(Addresses.ROUTER_LANES).removeIfPresent(lane, partition);
     }
     if (sweepTimer >= 0) {
       vertx.cancelTimer(sweepTimer);
@@ -153,8 +167,18 @@ public final class RouterVerticle extends VerticleBase {
 
   // ---------------------------------------------------------------- inbound
 
+  /** Where a routed message's outcome goes: its reply, and its job report when it is an accepted job message. */
+  private interface Completion {
+    void done(JsonObject reply, JobReport report);
+  }
+
   private void onInbound(Message<Object> m, boolean normalise) {
-    route(m.body(), m.headers(), normalise, reply -> m.reply(reply, REPLY));
+    route(m.body(), m.headers(), normalise, (reply, report) -> {
+      if (report != null) {
+        publishReports(m.headers(), List.of(report));
+      }
+      m.reply(reply, REPLY);
+    });
   }
 
   /**
@@ -172,6 +196,7 @@ public final class RouterVerticle extends VerticleBase {
     }
     MultiMap h = m.headers();
     Object[] replies = new Object[n];
+    JobReport[] reports = new JobReport[n];
     int[] missing = {n};
     boolean collect = n > 1 && batchConsumers.get(Addresses.JOBS_COMMAND_BATCH) != null;
     if (collect) {
@@ -180,10 +205,12 @@ public final class RouterVerticle extends VerticleBase {
     try {
       for (int i = 0; i < n; i++) {
         int slot = i;
-        route(batch.getValue(i), h, false, reply -> {
+        route(batch.getValue(i), h, false, (reply, report) -> {
           if (replies[slot] == null) {
             replies[slot] = reply;
+            reports[slot] = report;
             if (--missing[0] == 0) {
+              publishReports(h, reports);
               m.reply(new JsonObject().put("replies", new JsonArray(java.util.Arrays.asList(replies))), REPLY);
             }
           }
@@ -196,7 +223,7 @@ public final class RouterVerticle extends VerticleBase {
     }
   }
 
-  private void route(Object body, MultiMap h, boolean normalise, Consumer<JsonObject> replyTo) {
+  private void route(Object body, MultiMap h, boolean normalise, Completion replyTo) {
     long receivedAt = System.nanoTime();
     RoutedMessage rm = null;
     try {
@@ -207,13 +234,13 @@ public final class RouterVerticle extends VerticleBase {
       String transport = h.get(Headers.TRANSPORT);
       // The gateway always sends exactly these four headers: reuse its map downstream.
       boolean complete = connectionId != null && crawlerId != null && nodeId != null && transport != null
-          && h.size() == 4;
+          && exactlyFour(h);
       rm = new RoutedMessage(RoutedMessage.typeOf(env), env, connectionId,
           crawlerId != null ? crawlerId : connectionId, nodeId != null ? nodeId : cfg.nodeId(),
           transport, receivedAt, complete ? h : null);
       if (!(body instanceof JsonObject)) {
         complete(replyTo, rm, HandlerResult.rejected(ErrorCode.NOT_AN_OBJECT,
-            "message must be a JSON object"));
+            "message must be a JSON object"), null);
         return;
       }
       if (normalise && needsNormalising(rm.type())) {
@@ -221,13 +248,29 @@ public final class RouterVerticle extends VerticleBase {
         rm = rm.withEnvelope(env);
       }
       RoutedMessage routed = rm;
-      router.route(routed, (msg, result) -> complete(replyTo, msg, result));
+      // read the progress aggregator's part now, while the envelope is in this core's cache; it is
+      // published only if the message is accepted (and re-read if a middleware replaced the envelope)
+      JobReport report = JobReport.fromEnvelope(env);
+      router.route(routed, (msg, result) -> complete(replyTo, msg, result,
+          msg != null && msg.envelope() == env ? report : null));
     } catch (ProtocolException e) {
-      complete(replyTo, rm, HandlerResult.rejected(e));
+      complete(replyTo, rm, HandlerResult.rejected(e), null);
     } catch (Throwable t) {
       LOG.warn("Unexpected failure while routing a message", t);
-      complete(replyTo, rm, HandlerResult.rejected(Frames.toProtocolException(t)));
+      complete(replyTo, rm, HandlerResult.rejected(Frames.toProtocolException(t)), null);
     }
+  }
+
+  /**
+   * {@code h.size() == 4}, remembered for the last map asked: a batch's messages share one map, and
+   * the size of a headers map builds a sorted set of its names (a measured hot spot per message).
+   */
+  private boolean exactlyFour(MultiMap h) {
+    if (h != sizedHeaders) {
+      sizedHeaders = h;
+      sizedHeadersFour = h.size() == 4;
+    }
+    return sizedHeadersFour;
   }
 
   /** Envelopes from other senders get the codec's rules, except custom types an app handles. */
@@ -240,26 +283,28 @@ public final class RouterVerticle extends VerticleBase {
    * reply: once the crawler has its answer, every effect of the message is on the bus (a reply
    * is a barrier). A failure in those effects is logged and does not change the reply.
    */
-  private void complete(Consumer<JsonObject> replyTo, RoutedMessage msg, HandlerResult result) {
+  private void complete(Completion replyTo, RoutedMessage msg, HandlerResult result, JobReport readReport) {
     String type = msg == null ? null : msg.type();
-    String jobId = msg == null ? null : msg.jobId();
     JsonObject reply;
     try {
       JsonArray frames = result.frames();
       if (result.success()) {
-        reply = new JsonObject().put("frames", frames != null ? frames : new JsonArray());
+        reply = frames == null || frames.isEmpty() ? BusReplies.NO_FRAMES : new JsonObject().put("frames", frames);
       } else {
+        String jobId = msg == null ? null : msg.jobId();
         JsonArray out = frames != null ? new JsonArray(new ArrayList<>(frames.getList())) : new JsonArray();
         reply = new JsonObject().put("frames", out.add(Frames.errorFrom(result.error(), type, jobId)));
       }
     } catch (Throwable t) {
       LOG.error("Failed to build the reply to a {} message", type, t);
       result = HandlerResult.rejected(Frames.toProtocolException(t));
-      reply = new JsonObject().put("frames", new JsonArray().add(Frames.errorFrom(t, type, jobId)));
+      reply = new JsonObject().put("frames", new JsonArray().add(Frames.errorFrom(t, type, msg == null ? null : msg.jobId())));
     }
+    JobReport report = null;
     try {
       if (result.success()) {
         counters.accepted(typeTag(type));
+        report = readReport != null ? readReport : JobReport.fromEnvelope(msg.envelope());
         // Cluster-wide on purpose: every node's progress aggregator sees the whole fleet, so the
         // aggregate is the same wherever it is asked (a single node pays nothing for this).
         // Local consumers share the envelope read-only (no copy per consumer); remote nodes get
@@ -268,12 +313,40 @@ public final class RouterVerticle extends VerticleBase {
             new DeliveryOptions().setHeaders(msg.headers()).setCodecName(LocalJsonCodec.NAME));
       } else {
         counters.rejected(typeTag(type), result.error().code());
-        report(msg, result, type, jobId);
+        report(msg, result, type, msg == null ? null : msg.jobId());
       }
     } catch (Throwable t) {
       LOG.error("Failed to publish the outcome of a {} message", type, t);
     }
-    replyTo.accept(reply);
+    replyTo.done(reply, report);
+  }
+
+  /** Publishes the job reports of one batch (nulls skipped) in receive order, before its reply. */
+  private void publishReports(MultiMap h, JobReport[] reports) {
+    List<JobReport> list = null;
+    for (JobReport r : reports) {
+      if (r != null) {
+        if (list == null) {
+          list = new ArrayList<>(reports.length);
+        }
+        list.add(r);
+      }
+    }
+    if (list != null) {
+      publishReports(h, list);
+    }
+  }
+
+  private void publishReports(MultiMap h, List<JobReport> reports) {
+    try {
+      String connectionId = h.get(Headers.CONNECTION_ID);
+      String crawlerId = h.get(Headers.CRAWLER_ID);
+      String nodeId = h.get(Headers.NODE_ID);
+      bus.publish(Addresses.JOB_REPORTS, new JobReportBatch(nodeId != null ? nodeId : cfg.nodeId(), connectionId,
+          crawlerId != null ? crawlerId : connectionId, reports));
+    } catch (Throwable t) {
+      LOG.error("Failed to publish {} job reports", reports.size(), t);
+    }
   }
 
   private String messageAddress(String type) {

@@ -17,6 +17,7 @@ import java.util.function.Function;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.protocol.ErrorCode;
 import org.crawlerhub.protocol.Frames;
+import org.crawlerhub.protocol.JobCommandBatch;
 import org.crawlerhub.router.RouterVerticle;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -44,7 +45,7 @@ class GatewayBatchingTest extends GatewayTestBase {
       this.vertx = vertx;
       this.answer = answer;
       done(vertx.eventBus().<JsonObject>localConsumer(Addresses.JOBS_COMMAND, this::single).completion());
-      done(vertx.eventBus().<JsonObject>localConsumer(Addresses.JOBS_COMMAND_BATCH, this::batch).completion());
+      done(vertx.eventBus().<JobCommandBatch>localConsumer(Addresses.JOBS_COMMAND_BATCH, this::batch).completion());
       vertx.sharedData().getLocalMap(Addresses.BATCH_CONSUMERS).put(Addresses.JOBS_COMMAND_BATCH, true);
     }
 
@@ -53,8 +54,9 @@ class GatewayBatchingTest extends GatewayTestBase {
       answer(m.body(), m::reply);
     }
 
-    private void batch(Message<JsonObject> m) {
-      JsonArray cmds = m.body().getJsonArray("batch");
+    private void batch(Message<JobCommandBatch> m) {
+      JsonArray cmds = new JsonArray();
+      m.body().commands().forEach(c -> cmds.add(c.envelope()));
       batches.incrementAndGet();
       batchedCommands.addAndGet(cmds.size());
       Object[] replies = new Object[cmds.size()];
@@ -113,6 +115,44 @@ class GatewayBatchingTest extends GatewayTestBase {
         throw new RuntimeException(e);
       }
     });
+  }
+
+  @Test
+  @DisplayName("a connection is routed by the router partition on its gateway's event loop, so the hand-over stays on one thread")
+  void routedOnTheGatewaysEventLoop() throws Exception {
+    // GIVEN one gateway and four router partitions (one per event loop), each noting the thread it routes on
+    startHub(new JsonObject().put("instances", new JsonObject().put("router", 4)));
+    router.stop();
+    java.util.Set<String> routingThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    done(RouterVerticle.deploy(vertx, cfg, r -> r.addMiddleware(new org.crawlerhub.router.RouterMiddleware() {
+      @Override
+      public int priority() {
+        return 0;
+      }
+
+      @Override
+      public io.vertx.core.Future<JsonObject> beforeProcess(org.crawlerhub.router.RoutedMessage ctx) {
+        routingThreads.add(Thread.currentThread().getName());
+        return org.crawlerhub.router.RouterMiddleware.proceed();
+      }
+    })));
+    io.vertx.core.shareddata.LocalMap<String, Integer> lanes = vertx.sharedData().getLocalMap(Addresses.ROUTER_LANES);
+    assertThat(lanes.size()).as("router partitions on distinct event loops").isEqualTo(4);
+
+    // WHEN eight crawlers each send a heartbeat and wait for the answer of a job_request barrier
+    FakeJobs jobs = new FakeJobs(vertx, env -> frames(Frames.jobResponse(new JsonArray())));
+    for (int i = 0; i < 8; i++) {
+      try (TestCrawler crawler = unixCrawler()) {
+        crawler.send(TestCrawler.heartbeat("idle", 0));
+        crawler.send(TestCrawler.jobRequest(i));
+        assertThat(crawler.next().getString("type")).isEqualTo("job_response");
+      }
+    }
+
+    // THEN every message was routed on one thread: the gateway's, where one of the partitions runs
+    assertThat(routingThreads).hasSize(1);
+    assertThat(lanes.keySet()).containsAll(routingThreads);
+    assertThat(jobs.seen).hasSize(8);
   }
 
   @Test

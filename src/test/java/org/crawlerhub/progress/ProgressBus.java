@@ -12,7 +12,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.crawlerhub.bus.Addresses;
+import org.crawlerhub.bus.JobReportCodec;
 import org.crawlerhub.config.HubConfig;
+import org.crawlerhub.protocol.JobReport;
+import org.crawlerhub.protocol.JobReportBatch;
 
 /** Test-side stand-in for the router, jobs and gateway: publishes their messages as they would. */
 final class ProgressBus {
@@ -54,7 +57,15 @@ final class ProgressBus {
         .addHeader(Addresses.Headers.CRAWLER_ID, crawlerId)
         .addHeader(Addresses.Headers.NODE_ID, "node-a")
         .addHeader(Addresses.Headers.TRANSPORT, "unix");
-    vertx.eventBus().publish(Addresses.message(type), env, headers);
+    JobReport report = JobReport.fromEnvelope(env);
+    if (report == null) {
+      vertx.eventBus().publish(Addresses.message(type), env, headers);
+      return;
+    }
+    // the router reads accepted job messages once and publishes them as a batch of reports
+    JobReportCodec.register(vertx.eventBus());
+    vertx.eventBus().publish(Addresses.JOB_REPORTS,
+        new JobReportBatch("node-a", "conn-" + crawlerId, crawlerId, List.of(report)));
   }
 
   void progress(String crawlerId, String jobId, Instant ts, long processed, Long total) {
