@@ -27,6 +27,7 @@ import org.crawlerhub.protocol.MessageType;
 import org.crawlerhub.protocol.MessageValidator;
 import org.crawlerhub.protocol.ProtocolCodec;
 import org.crawlerhub.protocol.ProtocolException;
+import org.crawlerhub.protocol.RawFields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -166,6 +167,18 @@ final class CrawlerConnection {
       return;
     }
     messagesIn++;
+    if (authenticated) {
+      // The router decodes the lines the gateway has nothing to do with itself, right before it
+      // routes them: a tree decoded here would sit through the rest of this I/O pass (megabytes of
+      // other connections' reads) and be read again from memory. hello and heartbeat are the
+      // gateway's; a line whose type cannot be seen at a glance is decoded here as before.
+      MessageType peeked = ProtocolCodec.peekType(line);
+      if (peeked != null && peeked != MessageType.HELLO && peeked != MessageType.HEARTBEAT
+          && gateway.takesBatches(batchAddress)) {
+        forward(line, peeked, null);
+        return;
+      }
+    }
     JsonObject msg;
     try {
       msg = ProtocolCodec.decode(line, cfg.maxMessageSize());
@@ -193,15 +206,16 @@ final class CrawlerConnection {
     if (type == MessageType.HEARTBEAT) {
       noteHeartbeat(msg);
     }
-    forward(msg, type);
+    forward(msg, type, msg.getValue("jobId") instanceof String s ? s : null);
   }
 
-  private void forward(JsonObject msg, MessageType type) {
+  /** Queues a decoded envelope, or a raw line (Buffer) for the router to decode, for the next batch. */
+  private void forward(Object msg, MessageType type, String jobId) {
     Batch b = batch;
     if (b == null) {
       b = batch = new Batch();
     }
-    b.add(msg, type, msg.getValue("jobId") instanceof String s ? s : null);
+    b.add(msg, type, jobId);
     inFlight++;
     if (b.size >= maxBatch || !handlingInput) {
       flushBatch();
@@ -226,11 +240,13 @@ final class CrawlerConnection {
       return;
     }
     batch = null;
-    if (b.size == 1 || !gateway.takesBatches(batchAddress)) {
+    // Raw lines only go to the batch address (its consumer decodes them); they are only collected
+    // while it has one (a router stopping in between answers them as failed, like any request).
+    if (!b.hasRaw && (b.size == 1 || !gateway.takesBatches(batchAddress))) {
       for (int i = 0; i < b.size; i++) {
         Pending p = new Pending(this, b.types[i], b.jobIds[i]);
         pending.addLast(p);
-        bus.request(partitionAddress, b.envelopes.getValue(i), inboundOptions).onComplete(p);
+        bus.request(partitionAddress, b.envelopes.getList().get(i), inboundOptions).onComplete(p);
       }
       return;
     }
@@ -245,13 +261,16 @@ final class CrawlerConnection {
     MessageType[] types = new MessageType[8];
     String[] jobIds = new String[8];
     int size;
+    boolean hasRaw;
 
-    void add(JsonObject env, MessageType type, String jobId) {
+    /** {@code env}: a decoded envelope, or a raw line (Buffer) the router decodes. */
+    void add(Object env, MessageType type, String jobId) {
       if (size == types.length) {
         types = java.util.Arrays.copyOf(types, size * 2);
         jobIds = java.util.Arrays.copyOf(jobIds, size * 2);
       }
       envelopes.add(env);
+      hasRaw |= env instanceof Buffer;
       types[size] = type;
       jobIds[size] = jobId;
       size++;
@@ -547,7 +566,7 @@ final class CrawlerConnection {
     for (int i = 0; i < b.size; i++) {
       if (failure != null) {
         deliverFailure(b.types[i], b.jobIds[i], failure);
-      } else if (deliverReply(b.types[i], arr != null && i < arr.size() ? arr.getValue(i) : null)) {
+      } else if (deliverReply(b.types[i], arr != null && i < arr.size() ? arr.getList().get(i) : null)) { // raw: no wrapping
         return true;
       }
     }
@@ -560,7 +579,8 @@ final class CrawlerConnection {
       gateway.meters().messageIn(type, GatewayMeters.OUTCOME_ACCEPTED); // nothing to write, nothing to read
       return false;
     }
-    Object frames = body instanceof JsonObject o ? o.getValue("frames") : null;
+    JsonObject reply = RawFields.object(body);
+    Object frames = reply != null ? reply.getValue("frames") : null;
     String outcome = GatewayMeters.OUTCOME_ACCEPTED;
     boolean close = false;
     if (frames instanceof JsonArray arr) {

@@ -17,13 +17,13 @@ public record JobCommand(MessageType type, String jobId, JsonObject envelope, Js
 
   /** The command for an envelope; its type may be null when the envelope has none the hub knows. */
   public static JobCommand fromEnvelope(JsonObject envelope) {
-    MessageType type = envelope.getValue("type") instanceof String t ? MessageType.fromWire(t) : null;
-    String jobId = envelope.getValue("jobId") instanceof String s ? s : null;
+    MessageType type = RawFields.get(envelope, "type") instanceof String t ? MessageType.fromWire(t) : null;
+    String jobId = RawFields.string(envelope, "jobId");
     if (jobId != null) {
       jobId.hashCode(); // computed (and cached in the string) here, where its bytes are in the cache
     }
-    JsonObject data = envelope.getValue("data") instanceof JsonObject d ? d : null;
-    JsonObject resume = data != null && data.getValue("resumeState") instanceof JsonObject r ? r : null;
+    JsonObject data = RawFields.object(envelope, "data");
+    JsonObject resume = data == null ? null : RawFields.object(data, "resumeState");
     return new JobCommand(type, jobId, envelope, data, resume);
   }
 }

@@ -20,6 +20,8 @@ import java.util.Map;
 public final class JobReport {
   /** {@link #processed} or {@link #total} not in the message. */
   public static final long ABSENT = Long.MIN_VALUE;
+  private static final String[] NO_NAMES = {};
+  private static final long[] NO_VALUES = {};
 
   public final MessageType type;
   public final String jobId;
@@ -46,28 +48,42 @@ public final class JobReport {
     this.jobId = jobId;
     this.timestampMillis = timestampMillis;
     this.data = data;
-    boolean progress = type == MessageType.JOB_PROGRESS;
-    this.processed = progress ? longOf(data.getValue("processed")) : ABSENT;
-    this.total = progress ? longOf(data.getValue("total")) : ABSENT;
-    this.stage = progress && data.getValue("stage") instanceof String s ? s : null;
-    this.entityType = progress && data.getValue("entityType") instanceof String s ? s : null;
-    this.message = progress && data.getValue("message") instanceof String s ? s : null;
-    this.processingRate = progress && data.getValue("processingRate") instanceof Number n ? n.doubleValue() : Double.NaN;
-    this.itemCounts = progress && data.getValue("itemCounts") instanceof JsonObject c ? c : null;
-    this.resumeState = progress && data.getValue("resumeState") instanceof JsonObject r ? r : null;
+    if (type != MessageType.JOB_PROGRESS) {
+      this.processed = ABSENT;
+      this.total = ABSENT;
+      this.stage = null;
+      this.entityType = null;
+      this.message = null;
+      this.processingRate = Double.NaN;
+      this.itemCounts = null;
+      this.resumeState = null;
+      this.countNames = NO_NAMES;
+      this.countValues = NO_VALUES;
+      return;
+    }
+    Map<String, Object> d = data.getMap();
+    this.processed = longOf(d.get("processed"));
+    this.total = longOf(d.get("total"));
+    this.stage = d.get("stage") instanceof String s ? s : null;
+    this.entityType = d.get("entityType") instanceof String s ? s : null;
+    this.message = d.get("message") instanceof String s ? s : null;
+    this.processingRate = d.get("processingRate") instanceof Number n ? n.doubleValue() : Double.NaN;
+    this.itemCounts = RawFields.object(d.get("itemCounts"));
+    this.resumeState = RawFields.object(d.get("resumeState"));
+    Map<String, Object> counts = itemCounts == null ? null : itemCounts.getMap();
     int n = 0;
-    if (itemCounts != null) {
-      for (Map.Entry<String, Object> e : itemCounts) {
-        if (e.getValue() instanceof Number) {
+    if (counts != null) {
+      for (Object v : counts.values()) {
+        if (v instanceof Number) {
           n++;
         }
       }
     }
-    this.countNames = new String[n];
-    this.countValues = new long[n];
+    this.countNames = n == 0 ? NO_NAMES : new String[n];
+    this.countValues = n == 0 ? NO_VALUES : new long[n];
     if (n > 0) {
       int i = 0;
-      for (Map.Entry<String, Object> e : itemCounts) {
+      for (Map.Entry<String, Object> e : counts.entrySet()) {
         if (e.getValue() instanceof Number v) {
           countNames[i] = e.getKey();
           countValues[i++] = v.longValue();
@@ -89,13 +105,14 @@ public final class JobReport {
    * or has no {@code jobId}.
    */
   public static JobReport fromEnvelope(JsonObject envelope) {
-    MessageType type = envelope.getValue("type") instanceof String t ? MessageType.fromWire(t) : null;
-    if (!isReported(type) || !(envelope.getValue("jobId") instanceof String jobId)) {
+    Map<String, Object> env = envelope.getMap();
+    MessageType type = env.get("type") instanceof String t ? MessageType.fromWire(t) : null;
+    if (!isReported(type) || !(env.get("jobId") instanceof String jobId)) {
       return null;
     }
-    long ts = envelope.getValue("timestamp") instanceof String s ? IsoInstants.toEpochMillis(s) : IsoInstants.UNKNOWN;
-    return new JobReport(type, jobId, ts,
-        envelope.getValue("data") instanceof JsonObject d ? d : new JsonObject());
+    long ts = env.get("timestamp") instanceof String s ? IsoInstants.toEpochMillis(s) : IsoInstants.UNKNOWN;
+    JsonObject data = RawFields.object(env.get("data"));
+    return new JobReport(type, jobId, ts, data != null ? data : new JsonObject());
   }
 
   /** job_started, job_progress, job_completed and job_failed are reported to the aggregator. */

@@ -40,6 +40,43 @@ public final class ProtocolCodec {
     return true;
   }
 
+  private static final byte[] TYPE_FIRST = "{\"type\":\"".getBytes(StandardCharsets.US_ASCII);
+  /** Longest wire type name (token_refresh_response is 22), with room to spare. */
+  private static final int MAX_TYPE_LENGTH = 32;
+
+  /**
+   * The message type of a line that starts exactly with {@code {"type":"<name>"} (how crawlers write
+   * their messages), read without parsing the line; null for anything else (another first member,
+   * whitespace, an escape in the name, an unknown name), which only means "decode it to know".
+   * Exact when not null: a line starting that way is an object whose {@code type} member is that
+   * name, provided the rest of it is valid JSON, which the full decode checks later.
+   */
+  public static MessageType peekType(Buffer line) {
+    int len = line.length();
+    int start = TYPE_FIRST.length;
+    if (len < start + 2) {
+      return null;
+    }
+    for (int i = 0; i < start; i++) {
+      if (line.getByte(i) != TYPE_FIRST[i]) {
+        return null;
+      }
+    }
+    int end = start;
+    int limit = Math.min(len, start + MAX_TYPE_LENGTH);
+    while (end < limit) {
+      byte b = line.getByte(end);
+      if (b == '"') {
+        return MessageType.fromWire(line.getString(start, end, "ISO-8859-1"));
+      }
+      if (b == '\\' || b < 0x20) { // an escape, a control character or a non-ASCII byte
+        return null;
+      }
+      end++;
+    }
+    return null;
+  }
+
   /**
    * Decodes one line (without its {@code \n}) into a normalised envelope.
    *

@@ -25,6 +25,7 @@ import org.crawlerhub.protocol.JobCommand;
 import org.crawlerhub.protocol.JobCommandBatch;
 import org.crawlerhub.protocol.MessageType;
 import org.crawlerhub.protocol.ProtocolException;
+import org.crawlerhub.protocol.RawFields;
 
 /**
  * Built-in handler for the job lifecycle types: forwards the envelope (same headers) with
@@ -113,7 +114,7 @@ public final class JobsForwardingHandler implements MessageHandler {
           for (int i = 0; i < batch.size(); i++) {
             Collected c = batch.get(i);
             c.result().complete(ar.failed() ? fromFailure(c.ctx(), ar.cause())
-                : fromBody(c.ctx(), replies == null ? null : replies.getValue(i)));
+                : fromBody(c.ctx(), replies == null ? null : replies.getList().get(i))); // raw: no wrapping per reply
           }
         });
   }
@@ -154,7 +155,8 @@ public final class JobsForwardingHandler implements MessageHandler {
     if (replyBody == BusReplies.NO_FRAMES) {
       return HandlerResult.accepted(); // the common case, recognised without reading the reply
     }
-    if (!(replyBody instanceof JsonObject body)) {
+    JsonObject body = RawFields.object(replyBody);
+    if (body == null) {
       return rejected(ctx, new ProtocolException(ErrorCode.INTERNAL,
           "internal error: job service sent an unexpected reply"), null);
     }

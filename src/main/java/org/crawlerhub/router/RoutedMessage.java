@@ -3,6 +3,7 @@ package org.crawlerhub.router;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
 import org.crawlerhub.bus.Addresses.Headers;
+import org.crawlerhub.protocol.RawFields;
 
 /**
  * One inbound crawler message as the router sees it: the normalised envelope plus the transport
@@ -25,17 +26,17 @@ public record RoutedMessage(String type, JsonObject envelope, String connectionI
 
   /** The {@code type} member when it is a string, else {@code null}. */
   public static String typeOf(JsonObject envelope) {
-    return envelope != null && envelope.getValue("type") instanceof String s ? s : null;
+    return envelope != null ? RawFields.string(envelope, "type") : null;
   }
 
   /** The envelope's {@code jobId} when it is a string, else {@code null}. */
   public String jobId() {
-    return envelope.getValue("jobId") instanceof String s ? s : null;
+    return RawFields.string(envelope, "jobId");
   }
 
   /** The envelope's {@code data} object, or {@code null} when absent or not an object. */
   public JsonObject data() {
-    return envelope.getValue("data") instanceof JsonObject d ? d : null;
+    return RawFields.object(envelope, "data");
   }
 
   /** The same message with another envelope (and the type that envelope declares). */

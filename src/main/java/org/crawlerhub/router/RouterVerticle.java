@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
@@ -205,7 +206,7 @@ public final class RouterVerticle extends VerticleBase {
     try {
       for (int i = 0; i < n; i++) {
         int slot = i;
-        route(batch.getValue(i), h, false, (reply, report) -> {
+        route(batch.getList().get(i), h, false, (reply, report) -> {
           if (replies[slot] == null) {
             replies[slot] = reply;
             reports[slot] = report;
@@ -230,6 +231,15 @@ public final class RouterVerticle extends VerticleBase {
       String connectionId = h.get(Headers.CONNECTION_ID);
       String crawlerId = h.get(Headers.CRAWLER_ID);
       String nodeId = h.get(Headers.NODE_ID);
+      ProtocolException undecodable = null;
+      if (body instanceof Buffer raw) {
+        // a line the gateway left to us (batch form): decoded here, right before it is routed
+        try {
+          body = ProtocolCodec.decode(raw, cfg.maxMessageSize());
+        } catch (ProtocolException e) {
+          undecodable = e;
+        }
+      }
       JsonObject env = body instanceof JsonObject o ? o : new JsonObject();
       String transport = h.get(Headers.TRANSPORT);
       // The gateway always sends exactly these four headers: reuse its map downstream.
@@ -238,6 +248,10 @@ public final class RouterVerticle extends VerticleBase {
       rm = new RoutedMessage(RoutedMessage.typeOf(env), env, connectionId,
           crawlerId != null ? crawlerId : connectionId, nodeId != null ? nodeId : cfg.nodeId(),
           transport, receivedAt, complete ? h : null);
+      if (undecodable != null) {
+        complete(replyTo, rm, HandlerResult.rejected(undecodable), null);
+        return;
+      }
       if (!(body instanceof JsonObject)) {
         complete(replyTo, rm, HandlerResult.rejected(ErrorCode.NOT_AN_OBJECT,
             "message must be a JSON object"), null);

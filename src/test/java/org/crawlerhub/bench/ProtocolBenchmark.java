@@ -93,6 +93,18 @@ public class ProtocolBenchmark {
     return decoded;
   }
 
+  /** What the router reads once for the progress aggregator (null for types that are not job messages). */
+  @Benchmark
+  public Object jobReport() {
+    return org.crawlerhub.protocol.JobReport.fromEnvelope(decoded);
+  }
+
+  /** What the router reads once for the jobs service. */
+  @Benchmark
+  public Object jobCommand() {
+    return org.crawlerhub.protocol.JobCommand.fromEnvelope(decoded);
+  }
+
   @Benchmark
   public JsonObject decodeAndValidate() {
     JsonObject m = ProtocolCodec.decode(line, MAX);

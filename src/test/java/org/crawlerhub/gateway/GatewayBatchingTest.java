@@ -156,7 +156,7 @@ class GatewayBatchingTest extends GatewayTestBase {
   }
 
   @Test
-  @DisplayName("10,000 messages across many batches keep their order, with a rejected line and a rejected message in the middle")
+  @DisplayName("10,000 messages across many batches keep their order, with rejected lines (decoded by the gateway and by the router) and a rejected message in the middle")
   void orderingAcrossBatches() throws Exception {
     // GIVEN the real router and a jobs service answering each job_request with its seq, every 7th late
     startHubWithRealRouter(new JsonObject());
@@ -168,6 +168,9 @@ class GatewayBatchingTest extends GatewayTestBase {
     int n = 10_000;
     StringBuilder all = new StringBuilder();
     for (int i = 0; i < n; i++) {
+      if (i == 3_000) {
+        all.append("{\"type\":\"job_request\",\"data\":{\"seq\":\n"); // typed at a glance: decoded (and rejected) by the router
+      }
       if (i == 5_000) {
         all.append("{this is not json\n"); // rejected by the gateway itself: cuts the batch
       }
@@ -179,7 +182,7 @@ class GatewayBatchingTest extends GatewayTestBase {
     try (TestCrawler crawler = unixCrawler()) {
       // WHEN the crawler writes them all at once
       CompletableFuture<Void> writing = sendAsync(crawler, all.toString().getBytes(StandardCharsets.UTF_8));
-      List<JsonObject> replies = crawler.next(n + 2);
+      List<JsonObject> replies = crawler.next(n + 3);
       writing.join();
 
       // THEN the replies come back in send order, each rejection exactly where its line was
@@ -190,7 +193,7 @@ class GatewayBatchingTest extends GatewayTestBase {
       }
       List<Object> expected = new ArrayList<>();
       for (int i = 0; i < n; i++) {
-        if (i == 5_000) {
+        if (i == 3_000 || i == 5_000) {
           expected.add(ErrorCode.INVALID_JSON.name());
         }
         if (i == 7_000) {
