@@ -87,6 +87,8 @@ final class CrawlerConnection {
   private int inFlight;
   /** Lines of the current socket read going to the router, sent as one request when the read ends. */
   private Batch batch;
+  /** During a read: the router's batch address has a consumer, so it may be sent raw lines to decode. */
+  private boolean routerDecodes;
   private boolean socketPaused;
   private boolean pausedForInFlight;
   private boolean pausedForWrites;
@@ -130,6 +132,7 @@ final class CrawlerConnection {
     socket.handler(buf -> {
       bytesIn += buf.length();
       handlingInput = true;
+      routerDecodes = authenticated && gateway.takesBatches(batchAddress); // once per read, not per line
       try {
         splitter.handle(buf);
       } finally {
@@ -167,14 +170,13 @@ final class CrawlerConnection {
       return;
     }
     messagesIn++;
-    if (authenticated) {
+    if (routerDecodes) {
       // The router decodes the lines the gateway has nothing to do with itself, right before it
       // routes them: a tree decoded here would sit through the rest of this I/O pass (megabytes of
       // other connections' reads) and be read again from memory. hello and heartbeat are the
       // gateway's; a line whose type cannot be seen at a glance is decoded here as before.
       MessageType peeked = ProtocolCodec.peekType(line);
-      if (peeked != null && peeked != MessageType.HELLO && peeked != MessageType.HEARTBEAT
-          && gateway.takesBatches(batchAddress)) {
+      if (routerDecodes && peeked != null && peeked != MessageType.HELLO && peeked != MessageType.HEARTBEAT) {
         forward(line, peeked, null);
         return;
       }

@@ -249,12 +249,12 @@ public final class RouterVerticle extends VerticleBase {
           crawlerId != null ? crawlerId : connectionId, nodeId != null ? nodeId : cfg.nodeId(),
           transport, receivedAt, complete ? h : null);
       if (undecodable != null) {
-        complete(replyTo, rm, HandlerResult.rejected(undecodable), null);
+        complete(replyTo, rm, HandlerResult.rejected(undecodable), null, null);
         return;
       }
       if (!(body instanceof JsonObject)) {
         complete(replyTo, rm, HandlerResult.rejected(ErrorCode.NOT_AN_OBJECT,
-            "message must be a JSON object"), null);
+            "message must be a JSON object"), null, null);
         return;
       }
       if (normalise && needsNormalising(rm.type())) {
@@ -265,13 +265,16 @@ public final class RouterVerticle extends VerticleBase {
       // read the progress aggregator's part now, while the envelope is in this core's cache; it is
       // published only if the message is accepted (and re-read if a middleware replaced the envelope)
       JobReport report = JobReport.fromEnvelope(env);
-      router.route(routed, (msg, result) -> complete(replyTo, msg, result,
-          msg != null && msg.envelope() == env ? report : null));
+      MessageType known = rm.type() == null ? null : MessageType.fromWire(rm.type());
+      router.route(routed, (msg, result) -> {
+        boolean same = msg != null && msg.envelope() == env;
+        complete(replyTo, msg, result, same ? report : null, same ? known : null);
+      });
     } catch (ProtocolException e) {
-      complete(replyTo, rm, HandlerResult.rejected(e), null);
+      complete(replyTo, rm, HandlerResult.rejected(e), null, null);
     } catch (Throwable t) {
       LOG.warn("Unexpected failure while routing a message", t);
-      complete(replyTo, rm, HandlerResult.rejected(Frames.toProtocolException(t)), null);
+      complete(replyTo, rm, HandlerResult.rejected(Frames.toProtocolException(t)), null, null);
     }
   }
 
@@ -297,8 +300,11 @@ public final class RouterVerticle extends VerticleBase {
    * reply: once the crawler has its answer, every effect of the message is on the bus (a reply
    * is a barrier). A failure in those effects is logged and does not change the reply.
    */
-  private void complete(Completion replyTo, RoutedMessage msg, HandlerResult result, JobReport readReport) {
-    String type = msg == null ? null : msg.type();
+  private void complete(Completion replyTo, RoutedMessage msg, HandlerResult result, JobReport readReport,
+      MessageType readType) {
+    // the type read while routing: its constant name is hashed and in the cache, the message's own
+    // string (read again after the jobs round trip) is neither
+    String type = readType != null ? readType.wire() : msg == null ? null : msg.type();
     JsonObject reply;
     try {
       JsonArray frames = result.frames();
