@@ -281,12 +281,15 @@ final class CrawlerConnection {
 
   /** Reads the crawler's status from a heartbeat as it passes by (the router validates it). */
   private void noteHeartbeat(JsonObject msg) {
-    if (msg.getValue("data") instanceof JsonObject data) {
+    JsonObject data = RawFields.object(msg, "data");
+    if (data != null) {
       lastHeartbeat = System.currentTimeMillis();
-      if (data.getValue("systemStatus") instanceof String s) {
+      // unchanged values are not stored again: with 10,000 idle crawlers every reference stored
+      // into this long-lived object is a card for the GC's refinement threads to scan
+      if (RawFields.get(data, "systemStatus") instanceof String s && !s.equals(systemStatus)) {
         systemStatus = s;
       }
-      if (data.getValue("activeJobs") instanceof Number n) {
+      if (RawFields.get(data, "activeJobs") instanceof Number n && (activeJobs == null || !n.equals(activeJobs))) {
         activeJobs = n;
       }
     }

@@ -169,7 +169,7 @@ public final class JobsVerticle extends VerticleBase {
     JobsApi api = new JobsApi(cfg, nodeId, pool, jobs, this::onApiMove, this::publish, this::updateGauges);
     api.register(bus, consumers);
     consumers.add(bus.<JsonObject>consumer(Addresses.CRAWLER_EVENTS, m -> onCrawlerEvent(m.body())));
-    consumers.add(bus.<JsonObject>consumer(Addresses.message("heartbeat"), this::onHeartbeat));
+    consumers.add(bus.<JsonObject>consumer(Addresses.CRAWLER_HEARTBEATS, this::onHeartbeats));
     consumers.add(bus.<JsonObject>consumer(Addresses.JOB_EVENTS, m -> onJobEvent(m.body())));
 
     timers.add(vertx.setPeriodic(Math.max(10, cfg.progressFlushInterval()), id -> flush()));
@@ -632,13 +632,23 @@ public final class JobsVerticle extends VerticleBase {
     });
   }
 
-  private void onHeartbeat(Message<JsonObject> msg) {
-    String nid = msg.headers().get(Addresses.Headers.NODE_ID);
-    String connectionId = msg.headers().get(Addresses.Headers.CONNECTION_ID);
+  /** A router partition's batch of the latest heartbeat per connection ({@code hub.crawler.heartbeats}). */
+  private void onHeartbeats(Message<JsonObject> msg) {
+    if (msg.body() != null && msg.body().getValue("heartbeats") instanceof JsonArray list) {
+      for (Object o : list) {
+        if (o instanceof JsonObject hb) {
+          onHeartbeat(hb.getString("nodeId"), hb.getString("connectionId"),
+              hb.getValue("envelope") instanceof JsonObject env ? env : null);
+        }
+      }
+    }
+  }
+
+  private void onHeartbeat(String nid, String connectionId, JsonObject envelope) {
     if (connectionId == null || (nid != null && !nid.equals(nodeId))) {
       return;
     }
-    JsonObject data = msg.body() == null ? new JsonObject() : msg.body().getJsonObject("data", new JsonObject());
+    JsonObject data = envelope == null ? new JsonObject() : envelope.getJsonObject("data", new JsonObject());
     Object active = data.getValue("activeJobs");
     Object processed = data.getValue("totalProcessed");
     pendingHeartbeats.put(connectionId, new CrawlerSessionRepository.Heartbeat(connectionId,

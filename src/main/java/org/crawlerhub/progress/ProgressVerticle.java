@@ -2,7 +2,6 @@ package org.crawlerhub.progress;
 
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
@@ -38,8 +37,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Consumes the router's job reports ({@code hub.crawler.job-reports}: accepted job_started,
- *       job_progress, job_completed, job_failed, read once by the router), accepted heartbeats
- *       ({@code hub.crawler.message.heartbeat}), {@code hub.job.events} and {@code hub.crawler.events}.
+ *       job_progress, job_completed, job_failed, read once by the router), its heartbeat batches
+ *       ({@code hub.crawler.heartbeats}), {@code hub.job.events} and {@code hub.crawler.events}.
  *   <li>Publishes each changed job on {@code hub.progress.job.<jobId>} and {@code hub.progress.jobs},
  *       at most once per {@code progressPublishInterval} per job, the last value always delivered;
  *       milestones on {@code hub.progress.milestones}.
@@ -122,7 +121,7 @@ public final class ProgressVerticle extends VerticleBase {
         crawlers.onEvent(m.body(), System.nanoTime());
       }
     }).completion());
-    early.add(bus.<JsonObject>consumer(Addresses.message("heartbeat"), this::onHeartbeat).completion());
+    early.add(bus.<JsonObject>consumer(Addresses.CRAWLER_HEARTBEATS, this::onHeartbeats).completion());
     early.add(bus.<JsonObject>consumer(Addresses.PROGRESS_PARTIAL, m -> {
       if (m.body() != null) {
         merger.accept(m.body(), System.nanoTime());
@@ -212,13 +211,17 @@ public final class ProgressVerticle extends VerticleBase {
     changed(s);
   }
 
-  private void onHeartbeat(Message<JsonObject> m) {
-    if (m.body() == null) {
+  /** A router partition's batch of the latest heartbeat per connection ({@code hub.crawler.heartbeats}). */
+  private void onHeartbeats(Message<JsonObject> m) {
+    if (m.body() == null || !(m.body().getValue("heartbeats") instanceof JsonArray list)) {
       return;
     }
-    MultiMap h = m.headers();
-    crawlers.onHeartbeat(m.body(), h.get(Addresses.Headers.CONNECTION_ID), h.get(Addresses.Headers.CRAWLER_ID),
-        h.get(Addresses.Headers.NODE_ID), System.nanoTime());
+    long nanos = System.nanoTime();
+    for (Object o : list) {
+      if (o instanceof JsonObject hb && hb.getValue("envelope") instanceof JsonObject env) {
+        crawlers.onHeartbeat(env, hb.getString("connectionId"), hb.getString("crawlerId"), hb.getString("nodeId"), nanos);
+      }
+    }
   }
 
   // ---------------------------------------------------------------- lifecycle events

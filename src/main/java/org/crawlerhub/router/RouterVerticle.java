@@ -72,6 +72,9 @@ public final class RouterVerticle extends VerticleBase {
   private JobsForwardingHandler jobs;
   private io.vertx.core.shareddata.LocalMap<String, Object> batchConsumers;
   private long sweepTimer = -1;
+  private long heartbeatTimer = -1;
+  /** Accepted heartbeats since the last {@code hub.crawler.heartbeats} batch: the latest per connection. */
+  private final Map<String, JsonObject> pendingHeartbeats = new java.util.LinkedHashMap<>();
   private MultiMap sizedHeaders;
   private boolean sizedHeadersFour;
   /** Name of the event-loop thread this instance runs on. */
@@ -118,6 +121,7 @@ public final class RouterVerticle extends VerticleBase {
       sweepTimer = vertx.setPeriodic(RATE_LIMIT_SWEEP_MS, id -> limiter.sweepIdle());
     }
     router.addMiddleware(new ValidationMiddleware());
+    heartbeatTimer = vertx.setPeriodic(Addresses.HEARTBEAT_BATCH_MS, id -> publishHeartbeats());
     heartbeats = new HeartbeatHandler(vertx);
     router.registerHandler(MessageType.HEARTBEAT, MessageRouter.BUILTIN_PRIORITY, heartbeats);
     jobs = new JobsForwardingHandler(bus);
@@ -163,6 +167,10 @@ public final class RouterVerticle extends VerticleBase {
     if (sweepTimer >= 0) {
       vertx.cancelTimer(sweepTimer);
     }
+    if (heartbeatTimer >= 0) {
+      vertx.cancelTimer(heartbeatTimer);
+    }
+    publishHeartbeats();
     return Future.succeededFuture();
   }
 
@@ -284,8 +292,12 @@ public final class RouterVerticle extends VerticleBase {
    */
   private boolean exactlyFour(MultiMap h) {
     if (h != sizedHeaders) {
+      int n = 0;
+      for (Map.Entry<String, String> e : h) { // h.size() would build a sorted set of the names
+        n++;
+      }
       sizedHeaders = h;
-      sizedHeadersFour = h.size() == 4;
+      sizedHeadersFour = n == 4;
     }
     return sizedHeadersFour;
   }
@@ -325,6 +337,9 @@ public final class RouterVerticle extends VerticleBase {
       if (result.success()) {
         counters.accepted(typeTag(type));
         report = readReport != null ? readReport : JobReport.fromEnvelope(msg.envelope());
+        if (readType == MessageType.HEARTBEAT || (readType == null && MessageType.HEARTBEAT.wire().equals(type))) {
+          noteHeartbeat(msg);
+        }
         // Cluster-wide on purpose: every node's progress aggregator sees the whole fleet, so the
         // aggregate is the same wherever it is asked (a single node pays nothing for this).
         // Local consumers share the envelope read-only (no copy per consumer); remote nodes get
@@ -339,6 +354,32 @@ public final class RouterVerticle extends VerticleBase {
       LOG.error("Failed to publish the outcome of a {} message", type, t);
     }
     replyTo.done(reply, report);
+  }
+
+  private void noteHeartbeat(RoutedMessage msg) {
+    String key = msg.connectionId() != null ? msg.connectionId() : msg.crawlerId();
+    if (key == null) {
+      return;
+    }
+    JsonObject entry = new JsonObject().put("envelope", msg.envelope());
+    putIfPresent(entry, "connectionId", msg.connectionId());
+    putIfPresent(entry, "crawlerId", msg.crawlerId());
+    putIfPresent(entry, "nodeId", msg.nodeId());
+    pendingHeartbeats.put(key, entry);
+  }
+
+  /** One {@code hub.crawler.heartbeats} batch with what arrived since the last one (nothing when none did). */
+  private void publishHeartbeats() {
+    if (pendingHeartbeats.isEmpty() || bus == null) {
+      return;
+    }
+    JsonArray list = new JsonArray(new ArrayList<>(pendingHeartbeats.values()));
+    pendingHeartbeats.clear();
+    try {
+      bus.publish(Addresses.CRAWLER_HEARTBEATS, new JsonObject().put("heartbeats", list), REPLY);
+    } catch (Throwable t) {
+      LOG.error("Failed to publish {} heartbeats", list.size(), t);
+    }
   }
 
   /** Publishes the job reports of one batch (nulls skipped) in receive order, before its reply. */

@@ -166,11 +166,12 @@ class JobsApiTest {
     // WHEN a crawler connects, authenticates, heartbeats and disconnects
     hub.crawlerEvent("connected", "crawler-1");
     hub.crawlerEvent("authenticated", "crawler-1");
-    hub.vertx.eventBus().publish(Addresses.message("heartbeat"),
-        JobsHarness.envelope("heartbeat", null, new JsonObject().put("activeJobs", 2).put("totalProcessed", 77)
-            .put("systemStatus", "processing")),
-        new io.vertx.core.eventbus.DeliveryOptions().addHeader("connectionId", "conn-crawler-1")
-            .addHeader("crawlerId", "crawler-1").addHeader("nodeId", JobsHarness.NODE));
+    // (as a router partition publishes them: the latest heartbeat per connection, batched)
+    hub.vertx.eventBus().publish(Addresses.CRAWLER_HEARTBEATS, new JsonObject().put("heartbeats",
+        new io.vertx.core.json.JsonArray().add(new JsonObject().put("connectionId", "conn-crawler-1")
+            .put("crawlerId", "crawler-1").put("nodeId", JobsHarness.NODE)
+            .put("envelope", JobsHarness.envelope("heartbeat", null, new JsonObject().put("activeJobs", 2)
+                .put("totalProcessed", 77).put("systemStatus", "processing"))))));
 
     // THEN the session row carries the heartbeat
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {

@@ -57,6 +57,13 @@ final class ProgressBus {
         .addHeader(Addresses.Headers.CRAWLER_ID, crawlerId)
         .addHeader(Addresses.Headers.NODE_ID, "node-a")
         .addHeader(Addresses.Headers.TRANSPORT, "unix");
+    if ("heartbeat".equals(type)) {
+      // as a router partition publishes them: the latest heartbeat per connection, batched
+      vertx.eventBus().publish(Addresses.CRAWLER_HEARTBEATS, new JsonObject().put("heartbeats",
+          new io.vertx.core.json.JsonArray().add(new JsonObject().put("connectionId", "conn-" + crawlerId)
+              .put("crawlerId", crawlerId).put("nodeId", "node-a").put("envelope", env))));
+      return;
+    }
     JobReport report = JobReport.fromEnvelope(env);
     if (report == null) {
       vertx.eventBus().publish(Addresses.message(type), env, headers);

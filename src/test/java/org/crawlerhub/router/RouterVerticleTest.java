@@ -126,6 +126,47 @@ class RouterVerticleTest {
   // ------------------------------------------------------------------ heartbeat
 
   @Test
+  @DisplayName("heartbeats reach the aggregators in batches: the latest per connection, a few times a second")
+  void heartbeatBatches() {
+    // GIVEN a router and a listener on the heartbeat batches
+    deployRouter(config());
+    java.util.List<JsonObject> batches = new java.util.concurrent.CopyOnWriteArrayList<>();
+    await(vertx.eventBus().<JsonObject>consumer(Addresses.CRAWLER_HEARTBEATS, m -> batches.add(m.body()))
+        .completion());
+
+    // WHEN two crawlers heartbeat, one of them three times
+    await(gateway.send("c1", "crawler-1", heartbeat("idle", 0, 1)));
+    await(gateway.send("c1", "crawler-1", heartbeat("idle", 0, 2)));
+    await(gateway.send("c2", "crawler-2", heartbeat("processing", 1, 5)));
+    await(gateway.send("c1", "crawler-1", heartbeat("processing", 2, 3)));
+
+    // THEN the batches (usually one) carry each connection at most once, with where it came from,
+    // and the latest heartbeat of each connection is the last one it sent
+    java.util.Map<String, JsonObject> latest = new java.util.HashMap<>();
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() -> {
+      latest.clear();
+      for (JsonObject b : batches) {
+        java.util.Set<String> inBatch = new java.util.HashSet<>();
+        for (Object o : b.getJsonArray("heartbeats")) {
+          JsonObject hb = (JsonObject) o;
+          assertThat(inBatch.add(hb.getString("connectionId"))).as("one entry per connection per batch").isTrue();
+          latest.put(hb.getString("connectionId"), hb);
+        }
+      }
+      assertThat(latest).containsOnlyKeys("c1", "c2");
+      assertThat(latest.get("c1").getJsonObject("envelope").getJsonObject("data").getLong("totalProcessed"))
+          .isEqualTo(3L);
+    });
+    assertThat(latest.get("c1").getString("crawlerId")).isEqualTo("crawler-1");
+    assertThat(latest.get("c1").getString("nodeId")).isNotBlank();
+    assertThat(latest.get("c2").getString("crawlerId")).isEqualTo("crawler-2");
+    // AND without new heartbeats no further batch is published
+    int seen = batches.size();
+    org.awaitility.Awaitility.await().during(java.time.Duration.ofMillis(3 * Addresses.HEARTBEAT_BATCH_MS))
+        .atMost(java.time.Duration.ofSeconds(5)).until(() -> batches.size() == seen);
+  }
+
+  @Test
   @DisplayName("heartbeats are accepted without frames and the crawler's status is queryable until it disconnects")
   void heartbeatState() {
     // GIVEN a router
