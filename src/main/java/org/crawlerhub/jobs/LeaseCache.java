@@ -7,8 +7,8 @@ import org.crawlerhub.persistence.LeaseRow;
 /**
  * In-memory view of job leases (jobId -> status, owner, attempt), filled by claims and lifecycle
  * transitions and loaded from the database on a miss, so {@code job_progress} is validated without
- * a database round trip. Least recently used entries are evicted beyond {@code capacity}; an
- * evicted job is simply loaded again. Event-loop confined.
+ * a database round trip. The oldest entries are evicted beyond {@code capacity}; an evicted job is
+ * simply loaded again. Event-loop confined.
  */
 final class LeaseCache {
 
@@ -38,7 +38,9 @@ final class LeaseCache {
   private final LinkedHashMap<String, Entry> entries;
 
   LeaseCache(int capacity) {
-    this.entries = new LinkedHashMap<>(1024, 0.75f, true) {
+    // insertion order, not access order: a hit must not relink the entry (every job_progress looks
+    // its lease up here); the oldest entries go first, and an active one evicted is just reloaded
+    this.entries = new LinkedHashMap<>(1024, 0.75f, false) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
         return size() > capacity;
