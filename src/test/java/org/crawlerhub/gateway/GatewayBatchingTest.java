@@ -137,7 +137,8 @@ class GatewayBatchingTest extends GatewayTestBase {
       }
     })));
     io.vertx.core.shareddata.LocalMap<String, Integer> lanes = vertx.sharedData().getLocalMap(Addresses.ROUTER_LANES);
-    assertThat(lanes.size()).as("router partitions on distinct event loops").isEqualTo(4);
+    assertThat(lanes.size()).as("router partitions on distinct event loops")
+        .isEqualTo(Math.min(4, io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE));
 
     // WHEN eight crawlers each send a heartbeat and wait for the answer of a job_request barrier
     FakeJobs jobs = new FakeJobs(vertx, env -> frames(Frames.jobResponse(new JsonArray())));
