@@ -3,7 +3,6 @@ package org.crawlerhub.bus;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -15,49 +14,30 @@ import io.vertx.core.json.JsonObject;
  * cross the cluster are encoded as length-prefixed JSON, exactly as the built-in codec does, so
  * remote consumers still get their own copy; every node registers the codec at start.
  */
-public final class LocalJsonCodec implements MessageCodec<JsonObject, JsonObject> {
+public final class LocalJsonCodec extends IdentityCodec<JsonObject> {
   public static final String NAME = "hub.json-no-copy";
+
+  public LocalJsonCodec() {
+    super(NAME);
+  }
 
   /** Options that select this codec. */
   public static DeliveryOptions options() {
     return new DeliveryOptions().setCodecName(NAME);
   }
 
-  /** Registers the codec once per event bus; verticles starting concurrently may race, the loser is fine. */
+  /** Registers the codec once per event bus. */
   public static void register(EventBus bus) {
-    try {
-      bus.registerCodec(new LocalJsonCodec());
-    } catch (IllegalStateException alreadyRegistered) {
-      // another verticle of this Vert.x registered it first
-    }
+    registerOnce(() -> bus.registerCodec(new LocalJsonCodec()));
   }
 
   @Override
   public void encodeToWire(Buffer buffer, JsonObject body) {
-    Buffer encoded = body.toBuffer();
-    buffer.appendInt(encoded.length());
-    buffer.appendBuffer(encoded);
+    writeJson(buffer, body);
   }
 
   @Override
   public JsonObject decodeFromWire(int pos, Buffer buffer) {
-    int length = buffer.getInt(pos);
-    pos += 4;
-    return new JsonObject(buffer.slice(pos, pos + length));
-  }
-
-  @Override
-  public JsonObject transform(JsonObject body) {
-    return body;
-  }
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public byte systemCodecID() {
-    return -1;
+    return readJson(pos, buffer);
   }
 }
