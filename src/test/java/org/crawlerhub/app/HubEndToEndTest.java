@@ -188,6 +188,53 @@ class HubEndToEndTest {
   }
 
   @Test
+  @DisplayName("over authenticated TCP, hello and a job's whole lifecycle in two writes: the lines after hello are decoded by the router, a broken one is rejected in its place")
+  void lifecycleOverTcp() throws Exception {
+    // GIVEN a hub listening on TCP with a crawler token, and a queued job
+    int port = freePort();
+    HubApplication hub = start(testConfig(TestDatabase.freshDatabase()).put("tcpEnabled", true).put("port", port)
+        .put("crawlerTokens", new JsonArray().add("tcp-secret-token")));
+    JsonObject created = new JobsClient(hub.vertx()).enqueue(jobSpec("group/tcp")).await(30, TimeUnit.SECONDS);
+    String jobId = created.getJsonArray("jobs").getJsonObject(0).getString("id");
+    try (LineClient crawler = LineClient.tcp("127.0.0.1", port)) {
+      // WHEN it authenticates and claims in one write (that read is decoded by the gateway) ...
+      crawler.sendRaw(msg("hello", null, new JsonObject().put("crawlerId", "crawler-tcp").put("token", "tcp-secret-token"))
+          .encode() + "\n" + msg("job_request", null, new JsonObject().put("maxJobs", 1)).encode() + "\n");
+      firstOfType(crawler, "welcome");
+      assertThat(firstOfType(crawler, "job_response").getJsonObject("data").getJsonArray("jobs")).hasSize(1);
+      // ... then writes started, progress, a truncated progress line, more progress, completed and a barrier
+      StringBuilder all = new StringBuilder();
+      all.append(msg("job_started", jobId, new JsonObject().put("entityType", "project")).encode()).append('\n');
+      for (int i = 1; i <= 20; i++) {
+        all.append(msg("job_progress", jobId, new JsonObject().put("stage", "fetching").put("entityType", "issue")
+            .put("processed", i).put("total", 20)).encode()).append('\n');
+        if (i == 10) {
+          all.append("{\"type\":\"job_progress\",\"jobId\":\"").append(jobId).append("\",\"data\":{\n");
+        }
+      }
+      all.append(msg("job_completed", jobId, new JsonObject().put("success", true)
+          .put("finalCounts", new JsonObject().put("issue", 20))).encode()).append('\n');
+      all.append(msg("job_request", null, new JsonObject().put("maxJobs", 0)).encode()).append('\n');
+      crawler.sendRaw(all.toString());
+
+      // THEN the broken line's INVALID_JSON comes first, then the barrier's job_response
+      JsonObject first = crawler.read(WAIT);
+      assertThat(first.getString("type")).isEqualTo("error");
+      assertThat(first.getJsonObject("data").getString("code")).isEqualTo("INVALID_JSON");
+      JsonObject second = crawler.read(WAIT);
+      assertThat(second.getString("type")).as(second.encode()).isEqualTo("job_response");
+    }
+    // AND the job went through its lifecycle once, in order, with the last progress stored
+    await().atMost(WAIT).untilAsserted(() -> {
+      JsonObject detail = httpGet(hub, "/api/jobs/" + jobId);
+      assertThat(detail.getJsonObject("job").getString("status")).isEqualTo("completed");
+      List<String> path = new ArrayList<>();
+      detail.getJsonArray("events").forEach(e -> path.add(((JsonObject) e).getString("to")));
+      assertThat(path).containsExactly("queued", "assigned", "running", "completed");
+    });
+  }
+
+  @Test
   @DisplayName("the job history is still there after the hub restarts on the same database")
   void historySurvivesRestart() throws Exception {
     // GIVEN a hub with a job that a crawler started
