@@ -176,7 +176,7 @@ final class CrawlerConnection {
       // other connections' reads) and be read again from memory. hello and heartbeat are the
       // gateway's; a line whose type cannot be seen at a glance is decoded here as before.
       MessageType peeked = ProtocolCodec.peekType(line);
-      if (routerDecodes && peeked != null && peeked != MessageType.HELLO && peeked != MessageType.HEARTBEAT) {
+      if (peeked != null && peeked != MessageType.HELLO && peeked != MessageType.HEARTBEAT) {
         forward(line, peeked, null);
         return;
       }
