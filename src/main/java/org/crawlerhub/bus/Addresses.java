@@ -42,10 +42,18 @@ public final class Addresses {
   public static final String CRAWLER_MESSAGE_PREFIX = "hub.crawler.message.";
 
   /**
-   * publish (cluster-wide): {@code JobReportBatch} — the job_started / job_progress / job_completed /
-   * job_failed messages the router accepted from one connection in one batch, read once into
-   * {@code JobReport}s, in receive order. The progress aggregator consumes this instead of the
-   * envelopes on {@code hub.crawler.message.<type>} (which are still published, one per message).
+   * publish, node-local: {@code JobReportBatch} — the job_started / job_progress / job_completed /
+   * job_failed messages this node's router accepted from one connection in one batch, read once
+   * into {@code JobReport}s, in receive order. The progress aggregators of this node consume it
+   * instead of the envelopes on {@code hub.crawler.message.<type>} (which are still published, one
+   * per message).
+   */
+  public static final String JOB_REPORTS_LOCAL = "hub.crawler.job-reports.local";
+  /**
+   * publish, cluster-wide, only while the node is clustered: the same batches as JSON
+   * ({@code JobReportBatch.toJson()}: {nodeId, connectionId?, crawlerId?, reports:[{type, jobId,
+   * timestamp?, data}]}, nodeId = the node whose router accepted them), so every node's aggregate
+   * covers the whole fleet. A node skips its own batches here (it has them from the local address).
    */
   public static final String JOB_REPORTS = "hub.crawler.job-reports";
   /**

@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.crawlerhub.bus.Addresses;
-import org.crawlerhub.bus.JobReportCodec;
+import org.crawlerhub.bus.LocalOnlyCodec;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.metrics.HubMetrics;
 import org.crawlerhub.persistence.Database;
@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * {@code floorMod(jobId.hashCode(), partitions) == partition}.
  *
  * <ul>
- *   <li>Consumes the router's job reports ({@code hub.crawler.job-reports}: accepted job_started,
- *       job_progress, job_completed, job_failed, read once by the router), its heartbeat batches
+ *   <li>Consumes the routers' job reports (accepted job_started, job_progress, job_completed,
+ *       job_failed, read once by the router: this node's on {@code hub.crawler.job-reports.local},
+ *       other nodes' as JSON on {@code hub.crawler.job-reports}), their heartbeat batches
  *       ({@code hub.crawler.heartbeats}), {@code hub.job.events} and {@code hub.crawler.events}.
  *   <li>Publishes each changed job on {@code hub.progress.job.<jobId>} and {@code hub.progress.jobs},
  *       at most once per {@code progressPublishInterval} per job, the last value always delivered;
@@ -132,8 +133,10 @@ public final class ProgressVerticle extends VerticleBase {
     return Future.all(early)
         .compose(v -> restore())
         .compose(v -> {
-          JobReportCodec.register(bus);
-          return bus.<JobReportBatch>consumer(Addresses.JOB_REPORTS, m -> onReports(m.body())).completion();
+          LocalOnlyCodec.register(bus, JobReportBatch.class);
+          return Future.all(
+              bus.<JobReportBatch>localConsumer(Addresses.JOB_REPORTS_LOCAL, m -> onReports(m.body())).completion(),
+              bus.<JsonObject>consumer(Addresses.JOB_REPORTS, m -> onRemoteReports(m.body())).completion());
         })
         .onSuccess(v -> {
           long tick = Math.max(10, Math.min(250, TimeUnit.NANOSECONDS.toMillis(intervalNanos) / 4));
@@ -197,6 +200,13 @@ public final class ProgressVerticle extends VerticleBase {
         }
         default -> { }
       }
+    }
+  }
+
+  /** Another node's batch (JSON); this node's own batches come from the local address. */
+  private void onRemoteReports(JsonObject json) {
+    if (json != null && !nodeId.equals(json.getString("nodeId"))) {
+      onReports(JobReportBatch.fromJson(json));
     }
   }
 

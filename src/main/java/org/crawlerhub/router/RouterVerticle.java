@@ -20,7 +20,7 @@ import java.util.function.Consumer;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.bus.Addresses.Headers;
 import org.crawlerhub.bus.BusReplies;
-import org.crawlerhub.bus.JobReportCodec;
+import org.crawlerhub.bus.LocalOnlyCodec;
 import org.crawlerhub.bus.LocalJsonCodec;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.metrics.HubMetrics;
@@ -111,7 +111,7 @@ public final class RouterVerticle extends VerticleBase {
   public Future<?> start() {
     bus = vertx.eventBus();
     LocalJsonCodec.register(bus);
-    JobReportCodec.register(bus);
+    LocalOnlyCodec.register(bus, JobReportBatch.class);
     router = new MessageRouter().bindTo(context);
     router.addMiddleware(new LoggingMiddleware());
     if (cfg.rateLimitMessagesPerSecond() > 0) {
@@ -402,9 +402,13 @@ public final class RouterVerticle extends VerticleBase {
     try {
       String connectionId = h.get(Headers.CONNECTION_ID);
       String crawlerId = h.get(Headers.CRAWLER_ID);
-      String nodeId = h.get(Headers.NODE_ID);
-      bus.publish(Addresses.JOB_REPORTS, new JobReportBatch(nodeId != null ? nodeId : cfg.nodeId(), connectionId,
-          crawlerId != null ? crawlerId : connectionId, reports));
+      JobReportBatch batch = new JobReportBatch(cfg.nodeId(), connectionId,
+          crawlerId != null ? crawlerId : connectionId, reports);
+      bus.publish(Addresses.JOB_REPORTS_LOCAL, batch, LOCAL);
+      if (vertx.isClustered()) {
+        // other nodes' aggregators get JSON (the bus contract for anything crossing the cluster)
+        bus.publish(Addresses.JOB_REPORTS, batch.toJson(), REPLY);
+      }
     } catch (Throwable t) {
       LOG.error("Failed to publish {} job reports", reports.size(), t);
     }

@@ -12,7 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.crawlerhub.bus.Addresses;
-import org.crawlerhub.bus.JobReportCodec;
+import org.crawlerhub.bus.LocalOnlyCodec;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.protocol.JobReport;
 import org.crawlerhub.protocol.JobReportBatch;
@@ -70,8 +70,8 @@ final class ProgressBus {
       return;
     }
     // the router reads accepted job messages once and publishes them as a batch of reports
-    JobReportCodec.register(vertx.eventBus());
-    vertx.eventBus().publish(Addresses.JOB_REPORTS,
+    LocalOnlyCodec.register(vertx.eventBus(), JobReportBatch.class);
+    vertx.eventBus().publish(Addresses.JOB_REPORTS_LOCAL,
         new JobReportBatch("node-a", "conn-" + crawlerId, crawlerId, List.of(report)));
   }
 

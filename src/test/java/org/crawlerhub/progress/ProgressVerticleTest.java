@@ -80,6 +80,32 @@ class ProgressVerticleTest {
   }
 
   @Test
+  @DisplayName("another node's job reports arrive as JSON and count; this node's own JSON copies are ignored")
+  void remoteReportsAsJson() {
+    // GIVEN a running job known to this node (node-a)
+    deploy(50);
+    bus.startJob("job-remote", "crawler-9", 1);
+    reportAndWait("crawler-9", "job-remote", 10, 100);
+    org.crawlerhub.protocol.JobReport later = org.crawlerhub.protocol.JobReport.of(
+        org.crawlerhub.protocol.MessageType.JOB_PROGRESS, "job-remote", clock.millis() + 1000,
+        new JsonObject().put("stage", "fetching").put("processed", 60).put("total", 100));
+    org.crawlerhub.protocol.JobReport own = org.crawlerhub.protocol.JobReport.of(
+        org.crawlerhub.protocol.MessageType.JOB_PROGRESS, "job-remote", clock.millis() + 2000,
+        new JsonObject().put("stage", "fetching").put("processed", 99).put("total", 100));
+
+    // WHEN node-a's own batch comes back over the cluster address (it already had it locally),
+    // and then node-b's batch
+    vertx.eventBus().publish(Addresses.JOB_REPORTS,
+        new org.crawlerhub.protocol.JobReportBatch("node-a", "c9", "crawler-9", List.of(own)).toJson());
+    vertx.eventBus().publish(Addresses.JOB_REPORTS,
+        new org.crawlerhub.protocol.JobReportBatch("node-b", "c9", "crawler-9", List.of(later)).toJson());
+
+    // THEN node-b's report counts and node-a's copy did not
+    await().atMost(Duration.ofSeconds(5)).until(() -> bus.job("job-remote").getLong("processed") == 60);
+    assertThat(bus.job("job-remote").getLong("processed")).isEqualTo(60L);
+  }
+
+  @Test
   @DisplayName("the ETA is absent while the total or the rate is unknown")
   void etaAbsentWhenUnknown() {
     // GIVEN a job whose crawler does not know the total
