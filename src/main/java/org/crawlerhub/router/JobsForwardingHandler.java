@@ -197,13 +197,23 @@ public final class JobsForwardingHandler implements MessageHandler {
 
   /** A rejection, with the answer the crawler waits for when the jobs service gave none. */
   private static HandlerResult rejected(RoutedMessage ctx, ProtocolException pe, JsonArray frames) {
-    if (MessageType.JOB_REQUEST.wire().equals(ctx.type()) && !contains(frames, MessageType.JOB_RESPONSE)) {
-      frames = prepend(frames, Frames.jobResponse(new JsonArray()));
-    } else if (MessageType.TOKEN_REFRESH_REQUEST.wire().equals(ctx.type())
-        && !contains(frames, MessageType.TOKEN_REFRESH_RESPONSE)) {
-      frames = prepend(frames, Frames.tokenRefreshResponse(ctx.jobId(), "", false, null, pe.getMessage()));
+    return HandlerResult.rejected(pe, withOwedAnswer(ctx.type(), ctx.jobId(), pe.getMessage(), frames));
+  }
+
+  /**
+   * {@code frames} with the answer a crawler waits for put first when it is missing: an empty
+   * {@code job_response} for a rejected {@code job_request}, a failed {@code token_refresh_response}
+   * for a rejected {@code token_refresh_request}; other types unchanged. Whoever rejects the
+   * message (validation, rate limit, the jobs service) the crawler is never left waiting.
+   */
+  static JsonArray withOwedAnswer(String type, String jobId, String reason, JsonArray frames) {
+    if (MessageType.JOB_REQUEST.wire().equals(type) && !contains(frames, MessageType.JOB_RESPONSE)) {
+      return prepend(frames, Frames.jobResponse(new JsonArray()));
     }
-    return HandlerResult.rejected(pe, frames);
+    if (MessageType.TOKEN_REFRESH_REQUEST.wire().equals(type) && !contains(frames, MessageType.TOKEN_REFRESH_RESPONSE)) {
+      return prepend(frames, Frames.tokenRefreshResponse(jobId, "", false, null, reason));
+    }
+    return frames;
   }
 
   private static boolean contains(JsonArray frames, MessageType type) {

@@ -324,7 +324,8 @@ public final class RouterVerticle extends VerticleBase {
         reply = frames == null || frames.isEmpty() ? BusReplies.NO_FRAMES : new JsonObject().put("frames", frames);
       } else {
         String jobId = msg == null ? null : msg.jobId();
-        JsonArray out = frames != null ? new JsonArray(new ArrayList<>(frames.getList())) : new JsonArray();
+        JsonArray owed = JobsForwardingHandler.withOwedAnswer(type, jobId, result.error().getMessage(), frames);
+        JsonArray out = owed != null ? new JsonArray(new ArrayList<>(owed.getList())) : new JsonArray();
         reply = new JsonObject().put("frames", out.add(Frames.errorFrom(result.error(), type, jobId)));
       }
     } catch (Throwable t) {

@@ -105,6 +105,27 @@ class RouterVerticleTest {
   }
 
   @Test
+  @DisplayName("a job_request or token_refresh_request rejected by validation still gets the answer the crawler waits for, before the error")
+  void rejectedRequestsStillGetTheirAnswer() {
+    // GIVEN a router
+    deployRouter(config());
+    // WHEN a job_request with a negative maxJobs comes
+    JsonArray frames = await(gateway.send("c1", "crawler-1",
+        envelope("job_request", null, new JsonObject().put("maxJobs", -1))));
+    // THEN an empty job_response comes first, then the VALIDATION_FAILED error
+    assertThat(frames).hasSize(2);
+    assertThat(frames.getJsonObject(0).getString("type")).isEqualTo("job_response");
+    assertThat(frames.getJsonObject(0).getJsonObject("data").getJsonArray("jobs")).isEmpty();
+    assertErrorFrame(frames.getJsonObject(1), "VALIDATION_FAILED", "job_request");
+    // AND a token_refresh_request without jobId gets a failed token_refresh_response, then MISSING_JOB_ID
+    JsonArray refresh = await(gateway.send("c1", "crawler-1", envelope("token_refresh_request", null, new JsonObject())));
+    assertThat(refresh).hasSize(2);
+    assertThat(refresh.getJsonObject(0).getString("type")).isEqualTo("token_refresh_response");
+    assertThat(refresh.getJsonObject(0).getJsonObject("data").getBoolean("refreshSuccessful")).isFalse();
+    assertThat(refresh.getJsonObject(1).getString("type")).isEqualTo("error");
+  }
+
+  @Test
   @DisplayName("unknown, outbound-only and hello types are rejected with UNKNOWN_TYPE, a non-object body with NOT_AN_OBJECT")
   void badInputNeverCrashes() {
     // GIVEN a router
