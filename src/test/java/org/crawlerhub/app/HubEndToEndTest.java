@@ -82,6 +82,17 @@ class HubEndToEndTest {
         .put("gitlabUrl", "https://gitlab.example.com").put("accessToken", "glpat-secret");
   }
 
+  /** Waits until the job is completed, having gone queued -> assigned -> running -> completed exactly once. */
+  void awaitCompletedOnce(HubApplication hub, String jobId) {
+    await().atMost(WAIT).untilAsserted(() -> {
+      JsonObject detail = httpGet(hub, "/api/jobs/" + jobId);
+      assertThat(detail.getJsonObject("job").getString("status")).isEqualTo("completed");
+      List<String> path = new ArrayList<>();
+      detail.getJsonArray("events").forEach(e -> path.add(((JsonObject) e).getString("to")));
+      assertThat(path).containsExactly("queued", "assigned", "running", "completed");
+    });
+  }
+
   static JsonObject firstOfType(LineClient c, String type) throws IOException {
     return c.readUntil(m -> type.equals(m.getString("type")), WAIT);
   }
@@ -178,13 +189,7 @@ class HubEndToEndTest {
       assertThat(second.getJsonObject("data").getJsonArray("jobs")).isEmpty();
     }
     // AND the job went through its lifecycle once, in order
-    await().atMost(WAIT).untilAsserted(() -> {
-      JsonObject detail = httpGet(hub, "/api/jobs/" + jobId);
-      assertThat(detail.getJsonObject("job").getString("status")).isEqualTo("completed");
-      List<String> path = new ArrayList<>();
-      detail.getJsonArray("events").forEach(e -> path.add(((JsonObject) e).getString("to")));
-      assertThat(path).containsExactly("queued", "assigned", "running", "completed");
-    });
+    awaitCompletedOnce(hub, jobId);
   }
 
   @Test
@@ -224,14 +229,8 @@ class HubEndToEndTest {
       JsonObject second = crawler.read(WAIT);
       assertThat(second.getString("type")).as(second.encode()).isEqualTo("job_response");
     }
-    // AND the job went through its lifecycle once, in order, with the last progress stored
-    await().atMost(WAIT).untilAsserted(() -> {
-      JsonObject detail = httpGet(hub, "/api/jobs/" + jobId);
-      assertThat(detail.getJsonObject("job").getString("status")).isEqualTo("completed");
-      List<String> path = new ArrayList<>();
-      detail.getJsonArray("events").forEach(e -> path.add(((JsonObject) e).getString("to")));
-      assertThat(path).containsExactly("queued", "assigned", "running", "completed");
-    });
+    // AND the job went through its lifecycle once, in order
+    awaitCompletedOnce(hub, jobId);
   }
 
   @Test
