@@ -42,7 +42,10 @@ cpu_ticks() { # utime + stime of $PID (fields 14, 15 of /proc/pid/stat, counted 
 }
 
 heap_used_mb() {
-  jcmd "$PID" GC.heap_info 2>/dev/null | grep -oE 'used [0-9]+K' | head -1 | awk '{sub("K","",$2); printf "%.1f", $2/1024}'
+  # the heap's own lines (G1: one; Parallel/Serial: young + old), not Metaspace
+  jcmd "$PID" GC.heap_info 2>/dev/null \
+    | grep -E 'garbage-first heap|PSYoungGen|ParOldGen|def new generation|tenured generation' \
+    | grep -oE 'used [0-9]+K' | awk '{sub("K","",$2); kb += $2} END {printf "%.1f", kb/1024}'
 }
 
 hub_connections() {
