@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.crawlerhub.protocol.IsoInstants;
 import org.crawlerhub.protocol.JobReport;
-import org.crawlerhub.protocol.MessageType;
 
 /**
  * Progress of one job as the aggregator sees it. Every {@code on*} method is O(1) (bounded by the
@@ -58,11 +57,6 @@ final class JobProgressState {
   JobProgressState(String jobId, long rateWindowMs) {
     this.jobId = jobId;
     this.rate = new RateEstimator(rateWindowMs);
-  }
-
-  /** Applies a job_progress; returns newly reached milestones (bit mask) or {@link #IGNORED}. */
-  int onProgress(JsonObject data, long messageTs, String crawler, long nowMs) {
-    return onProgress(JobReport.of(MessageType.JOB_PROGRESS, jobId, messageTs, data), crawler, nowMs);
   }
 
   /** Applies a job_progress report; returns newly reached milestones (bit mask) or {@link #IGNORED}. */

@@ -25,7 +25,6 @@ import org.crawlerhub.bus.LocalOnlyCodec;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.metrics.HubMetrics;
 import org.crawlerhub.persistence.Database;
-import org.crawlerhub.protocol.IsoInstants;
 import org.crawlerhub.protocol.JobReport;
 import org.crawlerhub.protocol.JobReportBatch;
 import org.slf4j.Logger;
@@ -53,7 +52,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProgressVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ProgressVerticle.class);
-  private static final String[] JOB_MESSAGES = {"job_started", "job_progress", "job_completed", "job_failed"};
   private static final long AGGREGATE_KEEPALIVE_NANOS = TimeUnit.SECONDS.toNanos(10);
   private static final long SWEEP_INTERVAL_MS = 5_000;
 

@@ -33,16 +33,6 @@ class GatewayBackPressureTest extends GatewayTestBase {
     return all.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  private static CompletableFuture<Void> sendAsync(TestCrawler crawler, byte[] bytes) {
-    return CompletableFuture.runAsync(() -> {
-      try {
-        crawler.send(bytes);
-      } catch (Exception e) {
-        throw new RuntimeException(e);
-      }
-    });
-  }
-
   @Test
   @DisplayName("While the router holds its replies, the gateway stops reading after maxInFlightPerConnection messages")
   void inFlightLimitPausesReading() throws Exception {
@@ -54,7 +44,7 @@ class GatewayBackPressureTest extends GatewayTestBase {
     int n = 500;
     try (TestCrawler crawler = unixCrawler()) {
       // WHEN the crawler sends 500 messages of about 2 KB
-      CompletableFuture<Void> writing = sendAsync(crawler, jobRequests(n, 2000));
+      CompletableFuture<Void> writing = crawler.sendAsync(jobRequests(n, 2000));
 
       // THEN only a bounded number reaches the router (the limit, plus at most one socket read)
       await().atMost(Duration.ofSeconds(10)).until(() -> held.size() >= 4);
@@ -96,7 +86,7 @@ class GatewayBackPressureTest extends GatewayTestBase {
     int n = 2000; // 2000 x 64 KB of replies: far more than socket buffers hold
     try (TestCrawler crawler = unixCrawler()) {
       // WHEN the crawler sends 2000 job_requests without reading
-      CompletableFuture<Void> writing = sendAsync(crawler, jobRequests(n, 0));
+      CompletableFuture<Void> writing = crawler.sendAsync(jobRequests(n, 0));
       // THEN the gateway stops taking requests while its replies cannot be written
       await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(new Callable<>() {
         private int last = -1;

@@ -107,16 +107,6 @@ class GatewayBatchingTest extends GatewayTestBase {
         .put("entityType", "project").put("processed", processed)).put("jobId", jobId);
   }
 
-  private static CompletableFuture<Void> sendAsync(TestCrawler crawler, byte[] bytes) {
-    return CompletableFuture.runAsync(() -> {
-      try {
-        crawler.send(bytes);
-      } catch (Exception e) {
-        throw new RuntimeException(e);
-      }
-    });
-  }
-
   @Test
   @DisplayName("a connection is routed by the router partition on its gateway's event loop, so the hand-over stays on one thread")
   void routedOnTheGatewaysEventLoop() throws Exception {
@@ -182,7 +172,7 @@ class GatewayBatchingTest extends GatewayTestBase {
     }
     try (TestCrawler crawler = unixCrawler()) {
       // WHEN the crawler writes them all at once
-      CompletableFuture<Void> writing = sendAsync(crawler, all.toString().getBytes(StandardCharsets.UTF_8));
+      CompletableFuture<Void> writing = crawler.sendAsync(all.toString().getBytes(StandardCharsets.UTF_8));
       List<JsonObject> replies = crawler.next(n + 3);
       writing.join();
 

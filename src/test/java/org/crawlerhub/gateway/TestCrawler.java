@@ -135,6 +135,17 @@ final class TestCrawler implements AutoCloseable {
     writer.write(bytes);
   }
 
+  /** Writes {@code bytes} from another thread, so the test can read replies while the hub takes them. */
+  java.util.concurrent.CompletableFuture<Void> sendAsync(byte[] bytes) {
+    return java.util.concurrent.CompletableFuture.runAsync(() -> {
+      try {
+        send(bytes);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+  }
+
   /** The next line from the hub as JSON; fails when none arrives in time or the hub closed. */
   JsonObject next() throws InterruptedException {
     String l = lines.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
