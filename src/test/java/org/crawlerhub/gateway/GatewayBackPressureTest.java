@@ -84,7 +84,7 @@ class GatewayBackPressureTest extends GatewayTestBase {
       m.reply(new JsonObject().put("frames", new JsonArray().add(f)));
     }).completion());
     int n = 2000; // 2000 x 64 KB of replies: far more than socket buffers hold
-    try (TestCrawler crawler = unixCrawler()) {
+    try (TestCrawler crawler = TestCrawler.unixNotReading(cfg.socketPath())) {
       // WHEN the crawler sends 2000 job_requests without reading
       CompletableFuture<Void> writing = crawler.sendAsync(jobRequests(n, 0));
       // THEN the gateway stops taking requests while its replies cannot be written
@@ -100,6 +100,7 @@ class GatewayBackPressureTest extends GatewayTestBase {
         }
       });
       // AND once the crawler reads, every reply arrives in order
+      crawler.startReading();
       List<JsonObject> replies = crawler.next(n);
       writing.join();
       assertThat(replies).extracting(f -> f.getJsonObject("data").getInteger("seq")).isSorted().hasSize(n);

@@ -37,6 +37,8 @@ final class TestCrawler implements AutoCloseable {
   private final AutoCloseable closer;
   private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
   private volatile boolean closed;
+  /** Opened when the reader thread may start reading (at once, unless made with {@link #unixNotReading}). */
+  private final java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
 
   private interface Reader {
     int read(byte[] b) throws IOException;
@@ -47,8 +49,15 @@ final class TestCrawler implements AutoCloseable {
   }
 
   private TestCrawler(Reader reader, Writer writer, AutoCloseable closer) {
+    this(reader, writer, closer, true);
+  }
+
+  private TestCrawler(Reader reader, Writer writer, AutoCloseable closer, boolean readNow) {
     this.writer = writer;
     this.closer = closer;
+    if (readNow) {
+      reading.countDown();
+    }
     Thread t = new Thread(() -> readLoop(reader), "test-crawler-reader");
     t.setDaemon(true);
     t.start();
@@ -58,6 +67,18 @@ final class TestCrawler implements AutoCloseable {
     SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
     ch.connect(UnixDomainSocketAddress.of(path));
     return channel(ch);
+  }
+
+  /** A crawler over the Unix socket that reads nothing until {@link #startReading()}: a truly slow reader. */
+  static TestCrawler unixNotReading(String path) throws IOException {
+    SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+    ch.connect(UnixDomainSocketAddress.of(path));
+    return channel(ch, false);
+  }
+
+  /** Lets the reader thread of a {@link #unixNotReading} crawler start. */
+  void startReading() {
+    reading.countDown();
   }
 
   static TestCrawler tcp(int port) throws IOException {
@@ -94,18 +115,23 @@ final class TestCrawler implements AutoCloseable {
 
   // SocketChannel reads and writes may run concurrently on two threads (its streams may not).
   private static TestCrawler channel(SocketChannel ch) {
+    return channel(ch, true);
+  }
+
+  private static TestCrawler channel(SocketChannel ch, boolean readNow) {
     return new TestCrawler(b -> ch.read(ByteBuffer.wrap(b)), b -> {
       ByteBuffer buf = ByteBuffer.wrap(b);
       while (buf.hasRemaining()) {
         ch.write(buf);
       }
-    }, ch);
+    }, ch, readNow);
   }
 
   private void readLoop(Reader reader) {
     byte[] buf = new byte[64 * 1024];
     ByteArrayOutputStream line = new ByteArrayOutputStream();
     try {
+      reading.await();
       int n;
       while ((n = reader.read(buf)) > 0) {
         for (int i = 0; i < n; i++) {
@@ -119,6 +145,8 @@ final class TestCrawler implements AutoCloseable {
       }
     } catch (IOException e) {
       // connection reset or closed by the test: same as end of stream
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     lines.add(EOF);
   }
@@ -200,6 +228,7 @@ final class TestCrawler implements AutoCloseable {
     if (!closed) {
       closed = true;
       closer.close();
+      reading.countDown(); // a reader still waiting to start finds the channel closed and ends
     }
   }
 
