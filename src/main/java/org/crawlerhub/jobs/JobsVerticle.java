@@ -29,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.bus.BusReplies;
+import org.crawlerhub.bus.LeaseView;
 import org.crawlerhub.bus.LocalJsonCodec;
 import org.crawlerhub.bus.LocalOnlyCodec;
 import org.crawlerhub.config.HubConfig;
@@ -73,7 +74,7 @@ public final class JobsVerticle extends VerticleBase {
 
   private final HubConfig cfg;
   private final String nodeId;
-  private final LeaseCache cache = new LeaseCache(200_000);
+  private LeaseCache cache;
   private final Map<String, Future<LeaseCache.Entry>> loading = new HashMap<>();
   private final Map<String, Future<Void>> claimChains = new HashMap<>();
   /** Per crawler: settles when every lifecycle write it sent so far is committed (or buffered). */
@@ -142,6 +143,7 @@ public final class JobsVerticle extends VerticleBase {
     if (cfg.database().url() == null) {
       return Future.failedFuture(new IllegalStateException("JobsVerticle needs database.url (app starts the database first)"));
     }
+    cache = new LeaseCache(200_000, LeaseView.of(vertx));
     pool = Database.pool(vertx, cfg.database().url(), cfg.database().poolSize());
     jobs = new JobRepository(pool);
     sessions = new CrawlerSessionRepository(pool);
@@ -192,6 +194,7 @@ public final class JobsVerticle extends VerticleBase {
   public Future<?> stop() {
     stopped = true;
     vertx.sharedData().getLocalMap(Addresses.BATCH_CONSUMERS).remove(Addresses.JOBS_COMMAND_BATCH);
+    cache.clear(); // the router stops answering job_progress from the lease view
     timers.forEach(vertx::cancelTimer);
     consumers.forEach(MessageConsumer::unregister);
     tokens.close();
@@ -236,6 +239,13 @@ public final class JobsVerticle extends VerticleBase {
       return;
     }
     String crawlerId = crawlerId(msg);
+    if (msg.replyAddress() == null) {
+      // sent, not requested: progress the router already accepted (nothing to answer)
+      for (JobCommand c : batch) {
+        command(c, crawlerId, NO_REPLY);
+      }
+      return;
+    }
     Object[] replies = new Object[n];
     int[] missing = {n};
     for (int i = 0; i < n; i++) {
@@ -272,6 +282,11 @@ public final class JobsVerticle extends VerticleBase {
         Object t = c == null ? null : c.envelope().getValue("type");
         throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "type: the jobs service does not handle '" + t + "'");
       }
+      if (c.acceptedAttempt() != JobCommand.NOT_ACCEPTED) {
+        recordAccepted(c, crawlerId);
+        msg.reply(BusReplies.NO_FRAMES);
+        return;
+      }
       JsonObject env = c.envelope();
       switch (type) {
         case JOB_REQUEST -> onJobRequest(msg, env, crawlerId);
@@ -298,6 +313,8 @@ public final class JobsVerticle extends VerticleBase {
     }
     return c == null ? "unknown" : c;
   }
+
+  private static final Replier NO_REPLY = body -> { };
 
   /** Replies are built fresh and never touched again, so the bus hands them over without a copy. */
   private static final DeliveryOptions REPLY = LocalJsonCodec.options();
@@ -424,28 +441,28 @@ public final class JobsVerticle extends VerticleBase {
 
   private void lifecycle(Replier msg, String type, String jobId, JsonObject data, JsonObject resume,
       String crawlerId, LeaseCache.Entry e) {
-    if (!crawlerId.equals(e.owner)) {
+    if (!crawlerId.equals(e.owner())) {
       throw new ProtocolException(ErrorCode.STALE_LEASE, "job " + jobId + " is not leased to crawler "
-          + crawlerId + " (it is " + e.status + (e.owner == null ? ")" : " under another lease)"));
+          + crawlerId + " (it is " + e.status() + (e.owner() == null ? ")" : " under another lease)"));
     }
     if (!e.active()) {
-      throw new ProtocolException(ErrorCode.ILLEGAL_TRANSITION, "job " + jobId + " is " + e.status
+      throw new ProtocolException(ErrorCode.ILLEGAL_TRANSITION, "job " + jobId + " is " + e.status()
           + "; " + type + " is not allowed");
     }
     switch (type) {
       case "job_started" -> {
-        if ("running".equals(e.status)) {
+        if ("running".equals(e.status())) {
           replyFrames(msg); // a repeated job_started changes nothing
         } else {
           transition(msg, e, jobId, "running", crawlerId, type, null, null, null);
         }
       }
       case "job_progress" -> {
-        if ("assigned".equals(e.status)) {
+        if ("assigned".equals(e.status())) {
           transition(msg, e, jobId, "running", crawlerId, type, null,
               data.copy().put("updatedAt", Instant.now().toString()), resume);
         } else {
-          recordProgress(jobId, crawlerId, e.attempt, data, resume);
+          recordProgress(jobId, crawlerId, e.attempt(), data, resume);
           replyFrames(msg);
         }
       }
@@ -485,6 +502,20 @@ public final class JobsVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * A job_progress the router accepted from the lease view ({@link LeaseView}): recorded for the
+   * flush if the lease it was accepted under is still the job's (else the job moved on since, as if
+   * the progress had come just before: nothing to keep; the flush is fenced in SQL as well).
+   */
+  private void recordAccepted(JobCommand c, String crawlerId) {
+    LeaseCache.Entry e = c.jobId() == null ? null : cache.get(c.jobId());
+    if (e != null && "running".equals(e.status()) && e.attempt() == c.acceptedAttempt()
+        && crawlerId.equals(e.owner())) {
+      recordProgress(c.jobId(), crawlerId, c.acceptedAttempt(), c.data() != null ? c.data() : new JsonObject(),
+          c.resumeState());
+    }
+  }
+
   private void recordProgress(String jobId, String owner, int attempt, JsonObject progress, JsonObject resume) {
     ProgressSlot slot = pendingProgress.get(jobId);
     if (slot == null || slot.attempt != attempt || !slot.owner.equals(owner)) {
@@ -506,12 +537,12 @@ public final class JobsVerticle extends VerticleBase {
   private void transition(Replier msg, LeaseCache.Entry e, String jobId, String to, String crawlerId,
       String reason, JsonObject details, JsonObject progress, JsonObject resume) {
     ProgressSlot pending = pendingProgress.remove(jobId);
-    if (pending != null && pending.attempt == e.attempt) {
+    if (pending != null && pending.attempt == e.attempt()) {
       JsonObject latest = pending.progressWithTime();
       progress = progress == null ? latest : latest.mergeIn(progress);
       resume = resume != null ? resume : pending.resume;
     }
-    Transition t = new Transition(jobId, e.status, to, e.attempt, crawlerId, reason, nodeId, details,
+    Transition t = new Transition(jobId, e.status(), to, e.attempt(), crawlerId, reason, nodeId, details,
         progress == null || progress.isEmpty() ? null : progress, resume);
     WriteBuffer.Submission<TransitionResult> s;
     try {
@@ -523,7 +554,7 @@ public final class JobsVerticle extends VerticleBase {
       replyError(msg, ErrorCode.INTERNAL, full.getMessage() + "; resend later");
       return;
     }
-    e.status = to;
+    cache.setStatus(jobId, e, to);
     Promise<Void> settled = Promise.promise();
     s.committed().onComplete(x -> settled.tryComplete());
     s.delayed().onComplete(x -> settled.tryComplete());
@@ -769,13 +800,13 @@ public final class JobsVerticle extends VerticleBase {
       return;
     }
     String to = ev.getString("to");
-    e.status = to;
-    e.attempt = ev.getInteger("attempt", e.attempt);
+    String owner = e.owner();
     if ("assigned".equals(to)) {
-      e.owner = ev.getString("crawlerId");
+      owner = ev.getString("crawlerId");
     } else if ("queued".equals(to)) {
-      e.owner = null;
+      owner = null;
     }
+    cache.follow(jobId, e, to, ev.getInteger("attempt", e.attempt()), owner);
   }
 
   /** Prunes finished jobs older than maxJobAge (SPEC §6 cleanupInterval), a bounded batch per turn. */
@@ -807,7 +838,7 @@ public final class JobsVerticle extends VerticleBase {
     // Schema errors come before state errors (SPEC §1.5), but the lease is judged as of the
     // message's arrival (a snapshot, synchronous when cached) so a job_completed right behind it
     // cannot make it stale. Building the rows is CPU work for large discoveries: off the event loop.
-    Future<String[]> leaseAtArrival = lease(jobId).map(e -> e == null ? null : new String[] {e.status, e.owner});
+    Future<String[]> leaseAtArrival = lease(jobId).map(e -> e == null ? null : new String[] {e.status(), e.owner()});
     Future<DiscoveryPlan> planned = vertx.executeBlocking(
         () -> DiscoveryPlan.fromJobsDiscovered(jobId, data, cfg.discoveryFanOut()), false);
     Future.join(leaseAtArrival, planned).onComplete(x -> {
@@ -902,7 +933,7 @@ public final class JobsVerticle extends VerticleBase {
       if (ar.succeeded() && ar.result() == null) {
         return Future.failedFuture(new IllegalStateException("UNKNOWN_JOB: job " + jobId + " does not exist"));
       }
-      if (ar.succeeded() && !crawlerId.equals(ar.result().owner)) {
+      if (ar.succeeded() && !crawlerId.equals(ar.result().owner())) {
         return Future.failedFuture(new IllegalStateException("STALE_LEASE: job " + jobId
             + " is not leased to crawler " + crawlerId));
       }

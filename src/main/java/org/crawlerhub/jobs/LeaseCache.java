@@ -2,6 +2,7 @@ package org.crawlerhub.jobs;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.crawlerhub.bus.LeaseView;
 import org.crawlerhub.persistence.LeaseRow;
 
 /**
@@ -9,14 +10,18 @@ import org.crawlerhub.persistence.LeaseRow;
  * transitions and loaded from the database on a miss, so {@code job_progress} is validated without
  * a database round trip. The oldest entries are evicted beyond {@code capacity}; an evicted job is
  * simply loaded again. Event-loop confined.
+ *
+ * <p>Every change of an entry's status, owner or attempt goes through this class, which mirrors it
+ * into the node's {@link LeaseView} in the same step (the router reads that view from its own
+ * threads).
  */
 final class LeaseCache {
 
-  /** One job's lease as this node believes it is. Mutable: updated as transitions are accepted. */
+  /** One job's lease as this node believes it is. Changed only through {@link LeaseCache}. */
   static final class Entry {
-    String status;
-    String owner;
-    int attempt;
+    private String status;
+    private String owner;
+    private int attempt;
     int maxAttempts;
 
     Entry(String status, String owner, int attempt, int maxAttempts) {
@@ -30,20 +35,38 @@ final class LeaseCache {
       return new Entry(r.status(), r.owner(), r.attempt(), r.maxAttempts());
     }
 
+    String status() {
+      return status;
+    }
+
+    String owner() {
+      return owner;
+    }
+
+    int attempt() {
+      return attempt;
+    }
+
     boolean active() {
       return "assigned".equals(status) || "running".equals(status);
     }
   }
 
   private final LinkedHashMap<String, Entry> entries;
+  private final LeaseView view;
 
-  LeaseCache(int capacity) {
+  LeaseCache(int capacity, LeaseView view) {
+    this.view = view;
     // insertion order, not access order: a hit must not relink the entry (every job_progress looks
     // its lease up here); the oldest entries go first, and an active one evicted is just reloaded
     this.entries = new LinkedHashMap<>(1024, 0.75f, false) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
-        return size() > capacity;
+        if (size() > capacity) {
+          view.remove(eldest.getKey());
+          return true;
+        }
+        return false;
       }
     };
   }
@@ -54,19 +77,55 @@ final class LeaseCache {
 
   void put(String jobId, Entry e) {
     entries.put(jobId, e);
+    mirror(jobId, e);
   }
 
   /** Keeps an entry made while a load was in flight (it is newer than the loaded row). */
   Entry putIfAbsent(String jobId, Entry e) {
     Entry existing = entries.putIfAbsent(jobId, e);
-    return existing != null ? existing : e;
+    if (existing != null) {
+      return existing;
+    }
+    mirror(jobId, e);
+    return e;
   }
 
   void remove(String jobId) {
     entries.remove(jobId);
+    view.remove(jobId);
+  }
+
+  /** The job moved to {@code status} (same owner and attempt). */
+  void setStatus(String jobId, Entry e, String status) {
+    e.status = status;
+    mirrorIfCached(jobId, e);
+  }
+
+  /** Another node moved the job: its new status, attempt and owner. */
+  void follow(String jobId, Entry e, String status, int attempt, String owner) {
+    e.status = status;
+    e.attempt = attempt;
+    e.owner = owner;
+    mirrorIfCached(jobId, e);
+  }
+
+  /** Forgets every entry and empties the view (the jobs service stops). */
+  void clear() {
+    entries.clear();
+    view.clear();
   }
 
   int size() {
     return entries.size();
+  }
+
+  private void mirrorIfCached(String jobId, Entry e) {
+    if (entries.get(jobId) == e) { // an entry replaced or evicted meanwhile no longer speaks for the job
+      mirror(jobId, e);
+    }
+  }
+
+  private void mirror(String jobId, Entry e) {
+    view.set(jobId, e.status, e.owner, e.attempt);
   }
 }

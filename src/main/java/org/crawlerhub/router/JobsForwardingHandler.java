@@ -12,11 +12,14 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.bus.BusReplies;
+import org.crawlerhub.bus.LeaseView;
 import org.crawlerhub.bus.LocalJsonCodec;
 import org.crawlerhub.bus.LocalOnlyCodec;
 import org.crawlerhub.protocol.ErrorCode;
@@ -48,24 +51,42 @@ public final class JobsForwardingHandler implements MessageHandler {
       MessageType.JOB_FAILED, MessageType.JOBS_DISCOVERED, MessageType.DISCOVERY,
       MessageType.TOKEN_REFRESH_REQUEST);
 
+  private static final Set<String> LIFECYCLE = Set.of(MessageType.JOB_STARTED.wire(),
+      MessageType.JOB_PROGRESS.wire(), MessageType.JOB_COMPLETED.wire(), MessageType.JOB_FAILED.wire());
+
   /** Default reply timeout for {@code hub.jobs.command}. */
   public static final long DEFAULT_TIMEOUT_MS = 30_000;
 
   private final EventBus bus;
   private final long timeoutMs;
+  /** The jobs service's running leases, or null: then every job_progress goes to the jobs service. */
+  private final LeaseView leases;
   /** While a batch is being routed: the commands collected for one batch request (else null). */
   private List<Collected> collected;
   private MultiMap collectedHeaders;
+  /** Per crawler: how many of its commands the jobs service has not answered yet. */
+  private final Map<String, Integer> awaiting = new HashMap<>();
 
+  /** A command to send; {@code result} is null for a progress accepted here (nothing is awaited). */
   private record Collected(RoutedMessage ctx, JobCommand command, Promise<HandlerResult> result) {}
 
   public JobsForwardingHandler(EventBus bus) {
-    this(bus, DEFAULT_TIMEOUT_MS);
+    this(bus, DEFAULT_TIMEOUT_MS, null);
   }
 
   public JobsForwardingHandler(EventBus bus, long timeoutMs) {
+    this(bus, timeoutMs, null);
+  }
+
+  /**
+   * @param leases the node's lease view: a {@code job_progress} of a running job under the sender's
+   *     lease is then accepted here while nothing else of that crawler is in flight at the jobs
+   *     service, and only recorded there (see {@link #handle}); null to send every one
+   */
+  public JobsForwardingHandler(EventBus bus, long timeoutMs, LeaseView leases) {
     this.bus = bus;
     this.timeoutMs = timeoutMs;
+    this.leases = leases;
     LocalJsonCodec.register(bus);
     LocalOnlyCodec.register(bus, JobCommandBatch.class);
   }
@@ -97,28 +118,93 @@ public final class JobsForwardingHandler implements MessageHandler {
     collected = new ArrayList<>();
     MultiMap headers = collectedHeaders;
     collectedHeaders = null;
-    if (batch.size() == 1) {
-      Collected c = batch.get(0);
-      send(c.ctx()).onComplete(c.result());
+    Collected first = batch.get(0);
+    if (batch.size() == 1 && first.result() != null) {
+      send(first.ctx()).andThen(x -> answered(first.ctx())).onComplete(first.result()); // counted when collected
       return;
     }
     List<JobCommand> commands = new ArrayList<>(batch.size());
+    boolean awaited = false;
     for (Collected c : batch) {
       commands.add(c.command());
+      awaited |= c.result() != null;
     }
     DeliveryOptions opts = new DeliveryOptions().setLocalOnly(true).setSendTimeout(timeoutMs).setHeaders(headers);
+    if (!awaited) {
+      // only progress accepted here: recorded by the jobs service, nothing to wait for
+      bus.send(Addresses.JOBS_COMMAND_BATCH, new JobCommandBatch(commands), opts);
+      return;
+    }
     bus.<Object>request(Addresses.JOBS_COMMAND_BATCH, new JobCommandBatch(commands), opts)
         .onComplete(ar -> {
           JsonArray replies = ar.succeeded() && ar.result().body() instanceof JsonObject b
               && b.getValue("replies") instanceof JsonArray a && a.size() == batch.size() ? a : null;
           for (int i = 0; i < batch.size(); i++) {
             Collected c = batch.get(i);
-            c.result().complete(ar.failed() ? fromFailure(c.ctx(), ar.cause())
-                : fromBody(c.ctx(), replies == null ? null : replies.getList().get(i))); // raw: no wrapping per reply
+            if (c.result() != null) {
+              answered(c.ctx());
+              c.result().complete(ar.failed() ? fromFailure(c.ctx(), ar.cause())
+                  : fromBody(c.ctx(), replies == null ? null : replies.getList().get(i))); // raw: no wrapping per reply
+            }
           }
         });
   }
 
+  /**
+   * Handles a job_progress here when that is safe (see {@link #handle}) and returns its result;
+   * else null.
+   */
+  private Future<HandlerResult> acceptHere(RoutedMessage ctx) {
+    if (leases == null || ctx.crawlerId() == null || !MessageType.JOB_PROGRESS.wire().equals(ctx.type())
+        || awaiting.containsKey(ctx.crawlerId())) {
+      return null;
+    }
+    JsonObject env = ctx.envelope();
+    String jobId = RawFields.string(env, "jobId");
+    LeaseView.Lease lease = jobId == null ? null : leases.running(jobId);
+    if (lease == null || !lease.owner().equals(ctx.crawlerId())) {
+      return null; // not running, not cached or not this crawler's: the jobs service decides (and says why)
+    }
+    JsonObject data = RawFields.object(env, "data");
+    JobCommand accepted = JobCommand.acceptedProgress(jobId, env, data,
+        data == null ? null : RawFields.object(data, "resumeState"), lease.attempt());
+    int last = collected.size() - 1;
+    Collected prev = last < 0 ? null : collected.get(last);
+    if (prev != null && prev.result() == null && jobId.equals(prev.command().jobId())) {
+      // the same job's progress right before: only the latest is kept for the database
+      collected.set(last, new Collected(ctx, prev.command().followedBy(accepted), null));
+    } else {
+      collected.add(new Collected(ctx, accepted, null));
+    }
+    return HandlerResult.acceptedFuture();
+  }
+
+  private void sent(RoutedMessage ctx) {
+    if (changesLeases(ctx)) {
+      awaiting.merge(ctx.crawlerId(), 1, Integer::sum);
+    }
+  }
+
+  private void answered(RoutedMessage ctx) {
+    if (changesLeases(ctx)) {
+      awaiting.computeIfPresent(ctx.crawlerId(), (k, n) -> n == 1 ? null : n - 1);
+    }
+  }
+
+  /** The lifecycle types: the only commands that move a job its crawler holds (a claim takes queued ones). */
+  private static boolean changesLeases(RoutedMessage ctx) {
+    return ctx.type() != null && LIFECYCLE.contains(ctx.type());
+  }
+
+  /**
+   * Forwards the message to the jobs service, or, while a batch is routed, collects it for the batch
+   * request. A {@code job_progress} is accepted right here instead when the node's lease view says
+   * the job is running under the sender's lease and the jobs service has no lifecycle message of
+   * that crawler unanswered (so a job_completed or job_failed sent before it, still in flight, is decided
+   * first and the progress is then judged after it); it still goes to the jobs service in the batch
+   * (fire and forget, consecutive ones of one job as the latest only), which records it for the
+   * database if the lease is still the one it was accepted under.
+   */
   @Override
   public Future<HandlerResult> handle(RoutedMessage ctx) {
     if (collected != null) {
@@ -127,12 +213,23 @@ public final class JobsForwardingHandler implements MessageHandler {
         flushCollected();
       }
       collectedHeaders = h;
+      Future<HandlerResult> here = acceptHere(ctx);
+      if (here != null) {
+        return here;
+      }
       Promise<HandlerResult> p = Promise.promise();
+      sent(ctx);
       // read what the jobs service needs now, while the envelope is in this core's cache
       collected.add(new Collected(ctx, JobCommand.fromEnvelope(ctx.envelope()), p));
       return p.future();
     }
-    return send(ctx);
+    return sendAwaited(ctx);
+  }
+
+  /** One command as one request, counted as unanswered until its reply. */
+  private Future<HandlerResult> sendAwaited(RoutedMessage ctx) {
+    sent(ctx);
+    return send(ctx).andThen(x -> answered(ctx));
   }
 
   private Future<HandlerResult> send(RoutedMessage ctx) {

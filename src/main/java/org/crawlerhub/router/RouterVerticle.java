@@ -20,6 +20,7 @@ import java.util.function.Consumer;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.bus.Addresses.Headers;
 import org.crawlerhub.bus.BusReplies;
+import org.crawlerhub.bus.LeaseView;
 import org.crawlerhub.bus.LocalOnlyCodec;
 import org.crawlerhub.bus.LocalJsonCodec;
 import org.crawlerhub.config.HubConfig;
@@ -124,7 +125,7 @@ public final class RouterVerticle extends VerticleBase {
     heartbeatTimer = vertx.setPeriodic(Addresses.HEARTBEAT_BATCH_MS, id -> publishHeartbeats());
     heartbeats = new HeartbeatHandler(vertx);
     router.registerHandler(MessageType.HEARTBEAT, MessageRouter.BUILTIN_PRIORITY, heartbeats);
-    jobs = new JobsForwardingHandler(bus);
+    jobs = new JobsForwardingHandler(bus, JobsForwardingHandler.DEFAULT_TIMEOUT_MS, LeaseView.of(vertx));
     batchConsumers = vertx.sharedData().getLocalMap(Addresses.BATCH_CONSUMERS);
     for (MessageType t : JobsForwardingHandler.TYPES) {
       router.registerHandler(t, MessageRouter.BUILTIN_PRIORITY, jobs);
