@@ -40,6 +40,10 @@ import org.crawlerhub.protocol.RawFields;
  * A failed reply whose message is {@code "CODE: message"} -> rejected with that code. No jobs
  * service or a timeout -> {@code INTERNAL} "job service unavailable: ...", marked retryable.
  *
+ * <p>A {@code job_request} with {@code data.maxJobs} 0 is answered here with an empty
+ * {@code job_response} (the jobs service would answer the same at once, and nothing changes).
+ * A {@code job_progress} may be accepted here from the lease view (see {@link #handle}).
+ *
  * <p>A crawler waiting for an answer always gets one: a rejected {@code job_request} without a
  * {@code job_response} frame gets an empty one, a rejected {@code token_refresh_request} without a
  * {@code token_refresh_response} gets a failed one (SPEC §1.3, §2.4), before the error frame.
@@ -207,6 +211,10 @@ public final class JobsForwardingHandler implements MessageHandler {
    */
   @Override
   public Future<HandlerResult> handle(RoutedMessage ctx) {
+    if (asksForNoJobs(ctx)) {
+      // nothing to claim and nothing changes: the jobs service would answer the same at once
+      return Future.succeededFuture(HandlerResult.accepted(new JsonArray().add(Frames.jobResponse(new JsonArray()))));
+    }
     if (collected != null) {
       MultiMap h = ctx.headers();
       if (collectedHeaders != null && h != collectedHeaders) {
@@ -224,6 +232,15 @@ public final class JobsForwardingHandler implements MessageHandler {
       return p.future();
     }
     return sendAwaited(ctx);
+  }
+
+  /** A {@code job_request} with {@code data.maxJobs} 0: answered with an empty job_response right here. */
+  private static boolean asksForNoJobs(RoutedMessage ctx) {
+    if (!MessageType.JOB_REQUEST.wire().equals(ctx.type())) {
+      return false;
+    }
+    JsonObject data = RawFields.object(ctx.envelope(), "data");
+    return data != null && RawFields.get(data, "maxJobs") instanceof Number n && n.longValue() <= 0;
   }
 
   /** One command as one request, counted as unanswered until its reply. */

@@ -70,4 +70,23 @@ class JobsForwardingHandlerTest {
     assertThat(r.error().getMessage()).isEqualTo("data.maxJobs: must be >= 0");
     assertThat(r.frames()).hasSize(1);
   }
+
+  @Test
+  @DisplayName("a job_request for no jobs (maxJobs 0) is answered by the router itself with an empty job_response")
+  void noJobsWantedAnsweredHere() {
+    // GIVEN no jobs service at all (anything forwarded would fail with "no consumer")
+    JobsForwardingHandler handler = new JobsForwardingHandler(vertx.eventBus(), 100);
+    // WHEN a job_request with maxJobs 0 is handled
+    HandlerResult r = await(handler.handle(new RoutedMessage("job_request", jobRequest(0), "c1", "crawler-1", "n1",
+        "unix", System.nanoTime())));
+    // THEN it is accepted with exactly one empty job_response
+    assertThat(r.success()).isTrue();
+    assertThat(r.frames()).hasSize(1);
+    assertThat(r.frames().getJsonObject(0).getString("type")).isEqualTo("job_response");
+    assertThat(r.frames().getJsonObject(0).getJsonObject("data").getJsonArray("jobs")).isEmpty();
+    // AND a job_request for one job still goes to the jobs service (and fails here: there is none)
+    HandlerResult one = await(handler.handle(jobRequestFrom("crawler-1")));
+    assertThat(one.success()).isFalse();
+    assertThat(one.error().code()).isEqualTo(ErrorCode.INTERNAL);
+  }
 }
