@@ -18,6 +18,15 @@ final class BenchClient {
   private BenchClient() {}
 
   static Future<BenchRound> round(Vertx vertx, BenchWorkload w, String target, int round, String crawlerPrefix) {
+    return round(vertx, w, target, round, crawlerPrefix, 0, null);
+  }
+
+  /**
+   * A round whose probes sent in its first {@code warmupNanos} go to {@code warmupProbes} instead of
+   * the round's probe latency (same connections, same jobs, one continuous blast).
+   */
+  static Future<BenchRound> round(Vertx vertx, BenchWorkload w, String target, int round, String crawlerPrefix,
+      long warmupNanos, LatencyHistogram warmupProbes) {
     List<BenchGroup> groups = new ArrayList<>();
     int threads = Math.min(w.clientThreads(), w.connections());
     for (int t = 0; t < threads; t++) {
@@ -25,7 +34,9 @@ final class BenchClient {
       for (int i = t; i < w.connections(); i += threads) {
         indices.add(i);
       }
-      groups.add(new BenchGroup(w, indices, crawlerPrefix));
+      BenchGroup g = new BenchGroup(w, indices, crawlerPrefix);
+      g.warmupNanos = warmupNanos;
+      groups.add(g);
     }
     List<String> deployments = new ArrayList<>();
     long[] window = new long[2];
@@ -47,6 +58,9 @@ final class BenchClient {
           Map<String, Long> errors = new TreeMap<>();
           for (BenchGroup g : groups) {
             probes.add(g.probeLatency);
+            if (warmupProbes != null) {
+              warmupProbes.add(g.warmupProbeLatency);
+            }
             barriers.add(g.barrierLatency);
             g.errorsByCode.forEach((k, n) -> errors.merge(k, n, Long::sum));
           }

@@ -38,6 +38,10 @@ final class BenchGroup extends VerticleBase {
   private final String crawlerPrefix;
   private final List<Conn> conns = new ArrayList<>();
   final LatencyHistogram probeLatency = new LatencyHistogram();
+  /** Probes sent in the first {@link #warmupNanos} of the blast (kept apart from {@link #probeLatency}). */
+  final LatencyHistogram warmupProbeLatency = new LatencyHistogram();
+  /** Probes sent before this long into the blast count as warm-up (0: none). */
+  long warmupNanos;
   final LatencyHistogram barrierLatency = new LatencyHistogram();
   final Map<String, Long> errorsByCode = new TreeMap<>();
   private NetClient client;
@@ -210,7 +214,8 @@ final class BenchGroup extends VerticleBase {
       switch (p.kind()) {
         case CLAIM -> onClaim(msg.getJsonObject("data").getJsonArray("jobs", new JsonArray()));
         case SETUP_BARRIER -> ready.tryComplete();
-        case PROBE -> probeLatency.record(now - p.sentAt());
+        case PROBE -> (p.sentAt() - blastStart < warmupNanos ? warmupProbeLatency : probeLatency)
+            .record(now - p.sentAt());
         case FINAL_BARRIER -> {
           barrierLatency.record(now - p.sentAt());
           blastDone.tryComplete();
