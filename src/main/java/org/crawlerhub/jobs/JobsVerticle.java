@@ -84,6 +84,8 @@ public final class JobsVerticle extends VerticleBase {
   private final Map<String, CrawlerSessionRepository.Heartbeat> pendingHeartbeats = new LinkedHashMap<>();
   /** connectionId -> connection known from hub.crawler.events (cluster-wide). */
   private final Map<String, Connection> connections = new HashMap<>();
+  /** crawlerId -> how many of {@link #connections} it has (a mass disconnect stays linear). */
+  private final Map<String, Integer> connectionsPerCrawler = new HashMap<>();
   /** Crawlers whose last connection closed (their leases run out leaseGrace later unless they return). */
   private final Set<String> gone = java.util.Collections.newSetFromMap(new LinkedHashMap<>() {
     @Override
@@ -691,6 +693,13 @@ public final class JobsVerticle extends VerticleBase {
 
   // --------------------------------------------------------------- leases, sessions
 
+  /** A connection no longer counts for its crawler (null: nothing to forget). */
+  private void forget(Connection c) {
+    if (c != null) {
+      connectionsPerCrawler.computeIfPresent(c.crawlerId(), (k, n) -> n == 1 ? null : n - 1);
+    }
+  }
+
   private void onCrawlerEvent(JsonObject ev) {
     if (ev == null || stopped) {
       return;
@@ -706,7 +715,8 @@ public final class JobsVerticle extends VerticleBase {
     switch (event) {
       case "connected", "authenticated" -> {
         String crawlerId = ev.getString("crawlerId", connectionId);
-        connections.put(connectionId, new Connection(crawlerId, local));
+        forget(connections.put(connectionId, new Connection(crawlerId, local)));
+        connectionsPerCrawler.merge(crawlerId, 1, Integer::sum);
         gone.remove(crawlerId);
         if (local) {
           sessions.open(connectionId, crawlerId, nid, ev.getString("transport"), ev.getString("version"),
@@ -719,13 +729,13 @@ public final class JobsVerticle extends VerticleBase {
       }
       case "disconnected", "heartbeat_timeout" -> {
         Connection c = connections.remove(connectionId);
+        forget(c);
         String crawlerId = ev.getString("crawlerId", c == null ? connectionId : c.crawlerId());
         if (local) {
           sessions.close(connectionId, crawlerId, nid, ev.getString("transport"), at, ev.getString("reason", event))
               .onFailure(err -> LOG.warn("crawler_sessions: could not record {} of {}: {}", event, connectionId,
                   PgErrors.describe(err)));
-          boolean stillConnected = connections.values().stream().anyMatch(x -> x.crawlerId().equals(crawlerId));
-          if (!stillConnected) {
+          if (!connectionsPerCrawler.containsKey(crawlerId)) {
             gone.add(crawlerId);
             leaseWrite(List.of(crawlerId), cfg.leaseGrace(), event);
           }

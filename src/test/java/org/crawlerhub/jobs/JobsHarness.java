@@ -101,8 +101,12 @@ final class JobsHarness implements AutoCloseable {
   }
 
   void crawlerEvent(String event, String crawlerId) {
+    crawlerEvent(event, crawlerId, "conn-" + crawlerId);
+  }
+
+  void crawlerEvent(String event, String crawlerId, String connectionId) {
     vertx.eventBus().publish(Addresses.CRAWLER_EVENTS, new JsonObject().put("event", event)
-        .put("connectionId", "conn-" + crawlerId).put("crawlerId", crawlerId).put("nodeId", NODE)
+        .put("connectionId", connectionId).put("crawlerId", crawlerId).put("nodeId", NODE)
         .put("transport", "unix").put("at", Instant.now().toString()));
   }
 

@@ -106,6 +106,30 @@ class LeaseExpiryTest {
   }
 
   @Test
+  @DisplayName("a crawler with two connections keeps its leases while one is left, and loses them when the last one closes")
+  void leasesFollowTheLastConnection() {
+    // GIVEN crawler-1 with a leased job over connection A (seen first unauthenticated, then after hello)
+    // and a second connection B
+    String id = hub.enqueue(spec("k/three", 1)).get(0);
+    hub.crawlerEvent("connected", "conn-a", "conn-a");
+    hub.crawlerEvent("authenticated", "crawler-1", "conn-a");
+    hub.crawlerEvent("connected", "crawler-1", "conn-b");
+    hub.request("crawler-1", 1);
+
+    // WHEN connection A closes
+    hub.crawlerEvent("disconnected", "crawler-1", "conn-a");
+    // THEN the lease is kept beyond leaseGrace + 1 s (B is still there)
+    await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(4))
+        .until(() -> "assigned".equals(hub.job(id).getString("status")));
+
+    // WHEN B closes too
+    hub.crawlerEvent("disconnected", "crawler-1", "conn-b");
+    // THEN the job is queued again within leaseGrace + 1 s
+    await().atMost(Duration.ofMillis(2500)).until(() -> "queued".equals(hub.job(id).getString("status")));
+    assertThat(hub.job(id).getInteger("attempt")).isEqualTo(2);
+  }
+
+  @Test
   @DisplayName("while a crawler stays connected its leases are renewed beyond heartbeatTimeout + leaseGrace")
   void connectedCrawlerKeepsLeases() {
     // GIVEN a connected crawler holding a job (lease initially heartbeatTimeout + leaseGrace = 4 s)
