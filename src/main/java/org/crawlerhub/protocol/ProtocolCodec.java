@@ -123,7 +123,10 @@ public final class ProtocolCodec {
   /** Applies the envelope rules to an already parsed object (used for bus-injected messages too). */
   public static JsonObject normaliseEnvelope(JsonObject msg) {
     stripNulls(msg);
-    MessageValidator.inboundType(msg.getMap().get("type"));
+    MessageType type = MessageValidator.inboundType(msg.getMap().get("type"));
+    // the type's own constant in place of the equal string just parsed: every later lookup by type
+    // (validator, handler, counters, addresses) then hashes nothing and compares by identity
+    msg.getMap().put("type", type.wire());
     if (!msg.containsKey("jobId") && msg.containsKey("job_id")) {
       msg.put("jobId", msg.remove("job_id"));
     }

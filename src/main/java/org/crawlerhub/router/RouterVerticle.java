@@ -77,6 +77,8 @@ public final class RouterVerticle extends VerticleBase {
   /** Accepted heartbeats since the last {@code hub.crawler.heartbeats} batch: the latest per connection. */
   private final Map<String, JsonObject> pendingHeartbeats = new java.util.LinkedHashMap<>();
   private MultiMap sizedHeaders;
+  private MultiMap publishHeaders;
+  private DeliveryOptions publishOptions;
   private boolean sizedHeadersFour;
   /** Name of the event-loop thread this instance runs on. */
   private String lane;
@@ -346,8 +348,7 @@ public final class RouterVerticle extends VerticleBase {
         // aggregate is the same wherever it is asked (a single node pays nothing for this).
         // Local consumers share the envelope read-only (no copy per consumer); remote nodes get
         // it encoded as JSON.
-        bus.publish(messageAddress(type), msg.envelope(),
-            new DeliveryOptions().setHeaders(msg.headers()).setCodecName(LocalJsonCodec.NAME));
+        bus.publish(messageAddress(type), msg.envelope(), publishOptions(msg.headers()));
       } else {
         counters.rejected(typeTag(type), result.error().code());
         report(msg, result, type, msg == null ? null : msg.jobId());
@@ -356,6 +357,15 @@ public final class RouterVerticle extends VerticleBase {
       LOG.error("Failed to publish the outcome of a {} message", type, t);
     }
     replyTo.done(reply, report);
+  }
+
+  /** The options of a {@code hub.crawler.message.<type>} publish: one per headers map (a batch shares one). */
+  private DeliveryOptions publishOptions(MultiMap headers) {
+    if (headers != publishHeaders || publishOptions == null) {
+      publishHeaders = headers;
+      publishOptions = new DeliveryOptions().setHeaders(headers).setCodecName(LocalJsonCodec.NAME);
+    }
+    return publishOptions;
   }
 
   private void noteHeartbeat(RoutedMessage msg) {
