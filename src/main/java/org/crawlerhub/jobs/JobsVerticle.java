@@ -196,7 +196,9 @@ public final class JobsVerticle extends VerticleBase {
   public Future<?> stop() {
     stopped = true;
     vertx.sharedData().getLocalMap(Addresses.BATCH_CONSUMERS).remove(Addresses.JOBS_COMMAND_BATCH);
-    cache.clear(); // the router stops answering job_progress from the lease view
+    if (cache != null) {
+      cache.clear(); // the router stops answering job_progress from the lease view
+    }
     timers.forEach(vertx::cancelTimer);
     consumers.forEach(MessageConsumer::unregister);
     tokens.close();
