@@ -98,8 +98,7 @@ public final class HubApplication {
       return Database.start(vertx, loaded.database())
           .compose(db -> {
             JsonObject json = loaded.toJson().put("nodeId", nodeId)
-                .put("instances", loaded.instances().resolved(Runtime.getRuntime().availableProcessors(),
-                    options.getEventLoopPoolSize()).toJson());
+                .put("instances", loaded.instances().resolved(options.getEventLoopPoolSize()).toJson());
             json.getJsonObject("database").put("url", db.url()).put("embedded", db.isEmbedded());
             HubConfig cfg = HubConfig.fromJson(json);
             HubApplication app = new HubApplication(vertx, cfg, db);

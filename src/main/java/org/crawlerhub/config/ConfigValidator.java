@@ -134,7 +134,7 @@ public final class ConfigValidator {
     atLeast("rateLimit.messagesPerSecond", c.rateLimitMessagesPerSecond(), 0, errors);
     atLeast("alerts.defaultThreshold", c.alerts().defaultThreshold(), 1, errors);
     c.alerts().thresholds().forEach((category, n) -> atLeast("alerts.thresholds." + category, n, 1, errors));
-    atLeast("instances.gateway", c.instances().gateway(), HubConfig.AUTO, errors); // 0: one per core
+    atLeast("instances.gateway", c.instances().gateway(), HubConfig.AUTO, errors); // 0: one per event loop
     atLeast("instances.router", c.instances().router(), HubConfig.AUTO, errors); // 0: one per event loop
     atLeast("instances.progress", c.instances().progress(), 1, errors);
     atLeast("instances.errors", c.instances().errors(), 1, errors);

@@ -86,4 +86,13 @@ class HubConfigTest {
     assertThat(cfg.leaseGrace()).isEqualTo(cfg.heartbeatTimeout());
     assertThat(cfg.database().embedded()).isTrue();
   }
+
+  @Test
+  @DisplayName("auto instances: a gateway and a router partition per event loop; explicit counts are kept")
+  void autoInstances() {
+    HubConfig.Instances auto = new HubConfig.Instances(HubConfig.AUTO, HubConfig.AUTO, 1, 1);
+    assertThat(auto.resolved(4)).isEqualTo(new HubConfig.Instances(4, 4, 1, 1));
+    assertThat(auto.resolved(0)).isEqualTo(new HubConfig.Instances(1, 1, 1, 1));
+    assertThat(new HubConfig.Instances(2, 3, 2, 1).resolved(4)).isEqualTo(new HubConfig.Instances(2, 3, 2, 1));
+  }
 }
