@@ -861,10 +861,15 @@ final class CrawlerConnection {
     LOG.debug("connection {} (crawler {}) closed: {}", connectionId, crawlerId, closeReason);
   }
 
-  /** Liveness bookkeeping for the scanner; returns true when the connection is idle past timeout. */
+  /**
+   * Liveness bookkeeping for the scanner; returns true when the connection is idle past timeout.
+   * A connection the hub still owes an answer (a welcome waiting for the outbound address's
+   * cluster-wide registration, a job_response waiting for the jobs service) is not idle: the
+   * crawler is waiting for us, and the silence counts from the last answer.
+   */
   boolean idleSince(long now, long timeout) {
     long seen = bytesIn;
-    if (seen != bytesInAtLastScan) {
+    if (seen != bytesInAtLastScan || !pending.isEmpty()) {
       bytesInAtLastScan = seen;
       lastActivity = now;
       return false;

@@ -15,7 +15,8 @@ import org.crawlerhub.protocol.Frames;
 /**
  * Stands in for the router on {@code hub.crawler.inbound.0}: always replies {@code {"frames":[...]}}
  * — a job_response echoing {@code data.seq} for job_request (every 7th one late, so replies
- * complete out of order), an error frame for a message marked {@code data.fail}, nothing else.
+ * complete out of order; one with {@code data.delayMs} that late), an error frame for a message
+ * marked {@code data.fail}, nothing else.
  */
 final class FakeRouter {
   final Queue<Message<JsonObject>> received = new ConcurrentLinkedQueue<>();
@@ -51,7 +52,9 @@ final class FakeRouter {
       frames.add(response);
     }
     JsonObject reply = new JsonObject().put("frames", frames);
-    if (data.getValue("seq") instanceof Integer seq && seq % 7 == 0) {
+    if (data.getValue("delayMs") instanceof Integer delay) {
+      vertx.setTimer(delay, id -> m.reply(reply));
+    } else if (data.getValue("seq") instanceof Integer seq && seq % 7 == 0) {
       vertx.setTimer(1 + seq % 3, id -> m.reply(reply));
     } else {
       m.reply(reply);

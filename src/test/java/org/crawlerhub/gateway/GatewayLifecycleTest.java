@@ -92,6 +92,26 @@ class GatewayLifecycleTest extends GatewayTestBase {
   }
 
   @Test
+  @DisplayName("A crawler waiting for the hub's answer is not timed out; its silence counts from the answer")
+  void noTimeoutWhileTheHubOwesAnAnswer() throws Exception {
+    // GIVEN a hub with a 1 s heartbeat timeout
+    startHub(new JsonObject().put("heartbeatInterval", 100).put("heartbeatTimeout", 1000));
+    try (TestCrawler waiting = helloUnix("waiting")) {
+      // WHEN the crawler asks for jobs and the answer takes 2.5 timeouts, during which it sends nothing
+      long asked = System.nanoTime();
+      waiting.send(TestCrawler.msg("job_request", new JsonObject().put("maxJobs", 1).put("delayMs", 2500)));
+      // THEN it gets the answer on the open connection
+      assertThat(waiting.next().getString("type")).isEqualTo("job_response");
+      assertThat(Duration.ofNanos(System.nanoTime() - asked)).isGreaterThanOrEqualTo(Duration.ofMillis(2500));
+      assertThat(events).noneMatch(e -> "waiting".equals(e.getString("crawlerId"))
+          && "heartbeat_timeout".equals(e.getString("event")));
+      // AND staying silent after the answer still times it out
+      waiting.awaitClosed();
+      awaitEvent("heartbeat_timeout", "waiting");
+    }
+  }
+
+  @Test
   @DisplayName("A second connection with the same crawlerId supersedes the first, which gets SUPERSEDED and is closed")
   void superseded() throws Exception {
     // GIVEN crawler-1 connected on a node with two gateway instances
