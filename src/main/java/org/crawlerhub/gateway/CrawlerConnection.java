@@ -10,6 +10,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
@@ -19,6 +20,7 @@ import java.util.ArrayDeque;
 import java.util.Map;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.bus.BusReplies;
+import org.crawlerhub.bus.DirectLane;
 import org.crawlerhub.bus.LocalJsonCodec;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.protocol.ErrorCode;
@@ -46,6 +48,7 @@ final class CrawlerConnection {
   private static final int MAX_BATCH = 1024;
 
   private final GatewayVerticle gateway;
+  private final ContextInternal context;
   private final HubConfig cfg;
   private final EventBus bus;
   private final NetSocket socket;
@@ -87,6 +90,12 @@ final class CrawlerConnection {
   private int inFlight;
   /** Lines of the current socket read going to the router, sent as one request when the read ends. */
   private Batch batch;
+  /**
+   * Requests sent to the router over the event bus and not answered yet. While there are any, the
+   * next batch goes the same way even if the router's {@link DirectLane} is there: a direct call
+   * would overtake them.
+   */
+  private int busRequests;
   /** During a read: the router's batch address has a consumer, so it may be sent raw lines to decode. */
   private boolean routerDecodes;
   private boolean socketPaused;
@@ -97,6 +106,7 @@ final class CrawlerConnection {
 
   CrawlerConnection(GatewayVerticle gateway, NetSocket socket, Transport transport, String connectionId) {
     this.gateway = gateway;
+    this.context = (ContextInternal) gateway.context();
     this.cfg = gateway.hubConfig();
     this.bus = gateway.vertx().eventBus();
     this.socket = socket;
@@ -136,8 +146,11 @@ final class CrawlerConnection {
       try {
         splitter.handle(buf);
       } finally {
-        handlingInput = false;
-        flushBatch();
+        try {
+          flushBatch(); // still "handling input": a direct answer must not resume the socket from in here
+        } finally {
+          handlingInput = false;
+        }
       }
     });
     socket.closeHandler(v -> onClosed());
@@ -242,19 +255,34 @@ final class CrawlerConnection {
       return;
     }
     batch = null;
+    JsonObject request = new JsonObject().put("batch", b.envelopes);
+    DirectLane lane = busRequests == 0 ? gateway.directLane(batchAddress) : null;
+    if (lane != null && lane.inThread()) {
+      // the router partition runs on this event loop: routed now, answered within this read when
+      // nothing asynchronous is involved (ARCHITECTURE, "Message flow" 2)
+      Pending p = new Pending(this, b);
+      pending.addLast(p);
+      lane.route(request, inboundOptions.getHeaders(), p::directReply);
+      if (!p.done) {
+        p.timeoutAfter(gateway.inboundTimeout());
+      }
+      return;
+    }
     // Raw lines only go to the batch address (its consumer decodes them); they are only collected
     // while it has one (a router stopping in between answers them as failed, like any request).
     if (!b.hasRaw && (b.size == 1 || !gateway.takesBatches(batchAddress))) {
       for (int i = 0; i < b.size; i++) {
         Pending p = new Pending(this, b.types[i], b.jobIds[i]);
         pending.addLast(p);
+        busRequests++;
         bus.request(partitionAddress, b.envelopes.getList().get(i), inboundOptions).onComplete(p);
       }
       return;
     }
     Pending p = new Pending(this, b);
     pending.addLast(p);
-    bus.request(batchAddress, new JsonObject().put("batch", b.envelopes), inboundOptions).onComplete(p);
+    busRequests++;
+    bus.request(batchAddress, request, inboundOptions).onComplete(p);
   }
 
   /** Envelopes of one read, with what the gateway needs to answer each when the router cannot. */
@@ -693,6 +721,7 @@ final class CrawlerConnection {
     private Throwable failure;
     private JsonObject localFrame;
     private boolean closeAfter;
+    private long timer = -1;
     boolean done;
 
     Pending(CrawlerConnection conn, MessageType type, String jobId) {
@@ -720,13 +749,40 @@ final class CrawlerConnection {
       this.done = true;
     }
 
+    /** The event bus's answer to this entry's request. */
     @Override
     public void complete(Message<Object> reply, Throwable failure) {
-      if (failure != null) {
-        this.failure = failure;
-      } else {
-        this.result = reply.body();
+      conn.busRequests--;
+      settle(failure == null ? reply.body() : null, failure);
+    }
+
+    /**
+     * The router's answer through its {@link DirectLane}: called on the router's context on this
+     * connection's thread (within the read when synchronous), handled on the gateway's context.
+     */
+    void directReply(Object body, Throwable failure) {
+      conn.context.emit(null, v -> settle(body, failure));
+    }
+
+    /** Fails the entry if the router has not answered within {@code ms} (as a bus request would time out). */
+    void timeoutAfter(long ms) {
+      timer = conn.gateway.vertx().setTimer(ms, id -> {
+        timer = -1;
+        settle(null, new ReplyException(ReplyFailure.TIMEOUT,
+            "Timed out after waiting " + ms + "(ms) for a reply from the router"));
+      });
+    }
+
+    private void settle(Object body, Throwable failure) {
+      if (done) {
+        return; // answered after its timeout
       }
+      if (timer >= 0) {
+        conn.gateway.vertx().cancelTimer(timer);
+        timer = -1;
+      }
+      this.result = body;
+      this.failure = failure;
       done = true;
       conn.drain();
     }

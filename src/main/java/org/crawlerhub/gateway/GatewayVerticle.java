@@ -27,6 +27,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.crawlerhub.bus.Addresses;
+import org.crawlerhub.bus.DirectLane;
 import org.crawlerhub.bus.LocalJsonCodec;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.metrics.HubMetrics;
@@ -419,6 +420,11 @@ public class GatewayVerticle extends VerticleBase {
         .get(Thread.currentThread().getName());
     int partitions = Math.max(1, cfg.instances().router());
     return lane != null && lane < partitions ? lane : Math.floorMod(connectionId.hashCode(), partitions);
+  }
+
+  /** The router partition behind {@code batchAddress} as a direct call, when it runs on this node. */
+  DirectLane directLane(String batchAddress) {
+    return DirectLane.find(vertx, batchAddress);
   }
 
   boolean takesBatches(String address) {

@@ -1,5 +1,6 @@
 package org.crawlerhub.router;
 
+import io.vertx.core.Completable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -9,6 +10,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -20,6 +22,7 @@ import java.util.function.Consumer;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.bus.Addresses.Headers;
 import org.crawlerhub.bus.BusReplies;
+import org.crawlerhub.bus.DirectLane;
 import org.crawlerhub.bus.LeaseView;
 import org.crawlerhub.bus.LocalOnlyCodec;
 import org.crawlerhub.bus.LocalJsonCodec;
@@ -82,6 +85,8 @@ public final class RouterVerticle extends VerticleBase {
   private boolean sizedHeadersFour;
   /** Name of the event-loop thread this instance runs on. */
   private String lane;
+  /** This partition as a direct call for the gateway on its event loop (listed in {@link DirectLane#MAP}). */
+  private Lane direct;
 
   public RouterVerticle(HubConfig cfg, int partition) {
     this(cfg, partition, null);
@@ -154,8 +159,11 @@ public final class RouterVerticle extends VerticleBase {
           .completion());
     }
     lane = Thread.currentThread().getName();
+    direct = new Lane((ContextInternal) context);
     return Future.all(registrations).onSuccess(v -> {
       batchConsumers.put(Addresses.inboundBatchPartition(partition), true);
+      vertx.sharedData().<String, DirectLane>getLocalMap(DirectLane.MAP).put(Addresses.inboundBatchPartition(partition),
+          direct);
       // the first partition on an event loop is that loop's lane (later ones are reached by hash)
       vertx.sharedData().<String, Integer>getLocalMap(Addresses.ROUTER_LANES).putIfAbsent(lane, partition);
     });
@@ -165,6 +173,8 @@ public final class RouterVerticle extends VerticleBase {
   public Future<?> stop() {
     if (batchConsumers != null) {
       batchConsumers.remove(Addresses.inboundBatchPartition(partition));
+      vertx.sharedData().<String, DirectLane>getLocalMap(DirectLane.MAP)
+          .removeIfPresent(Addresses.inboundBatchPartition(partition), direct);
       vertx.sharedData().<String, Integer>getLocalMap(Addresses.ROUTER_LANES).removeIfPresent(lane, partition);
     }
     if (sweepTimer >= 0) {
@@ -200,13 +210,17 @@ public final class RouterVerticle extends VerticleBase {
    * reply {@code {"replies":[...]}} holds each message's {@code {"frames":[...]}} in order.
    */
   private void onInboundBatch(Message<Object> m) {
-    JsonArray batch = m.body() instanceof JsonObject o && o.getValue("batch") instanceof JsonArray a ? a : null;
+    routeBatch(m.body(), m.headers(), (reply, failure) -> m.reply(reply, REPLY));
+  }
+
+  /** The batch form's work, for the bus consumer and the {@link Lane}: {@code done} gets the reply, once. */
+  private void routeBatch(Object body, MultiMap h, Completable<Object> done) {
+    JsonArray batch = body instanceof JsonObject o && o.getValue("batch") instanceof JsonArray a ? a : null;
     int n = batch == null ? 0 : batch.size();
     if (n == 0) {
-      m.reply(new JsonObject().put("replies", new JsonArray()), REPLY);
+      done.succeed(new JsonObject().put("replies", new JsonArray()));
       return;
     }
-    MultiMap h = m.headers();
     Object[] replies = new Object[n];
     JobReport[] reports = new JobReport[n];
     int[] missing = {n};
@@ -223,7 +237,7 @@ public final class RouterVerticle extends VerticleBase {
             reports[slot] = report;
             if (--missing[0] == 0) {
               publishReports(h, reports);
-              m.reply(new JsonObject().put("replies", new JsonArray(java.util.Arrays.asList(replies))), REPLY);
+              done.succeed(new JsonObject().put("replies", new JsonArray(java.util.Arrays.asList(replies))));
             }
           }
         });
@@ -477,6 +491,43 @@ public final class RouterVerticle extends VerticleBase {
   private static void putIfPresent(JsonObject j, String key, String value) {
     if (value != null) {
       j.put(key, value);
+    }
+  }
+
+  /**
+   * The direct form of this partition's batch consumer (see {@link DirectLane}): runs
+   * {@link #routeBatch} on this verticle's context, on the caller's thread, so everything the
+   * routing starts (the jobs service's replies, timers) belongs to the router as before.
+   */
+  private final class Lane implements DirectLane {
+    private final ContextInternal ctx;
+
+    Lane(ContextInternal ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public boolean inThread() {
+      return ctx.inThread();
+    }
+
+    @Override
+    public void route(JsonObject request, MultiMap headers, Completable<Object> done) {
+      ctx.emit(request, r -> {
+        boolean[] answered = {false};
+        Completable<Object> once = (reply, failure) -> {
+          if (!answered[0]) {
+            answered[0] = true;
+            done.complete(reply, failure);
+          }
+        };
+        try {
+          routeBatch(r, headers, once);
+        } catch (Throwable t) {
+          LOG.warn("Unexpected failure while routing a batch", t);
+          once.fail(t);
+        }
+      });
     }
   }
 

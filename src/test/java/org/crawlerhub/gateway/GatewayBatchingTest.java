@@ -147,6 +147,119 @@ class GatewayBatchingTest extends GatewayTestBase {
   }
 
   @Test
+  @DisplayName("a read is routed by a direct call to the router partition on the gateway's event loop: no event-bus request, same answers")
+  void directLaneWithoutBusRequests() throws Exception {
+    // GIVEN the real router with a partition on every event loop (as the hub deploys it), a jobs
+    // service answering job_request, and a count of requests to the router's addresses
+    startHubWithRealRouter(new JsonObject().put("instances", new JsonObject()
+        .put("router", io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE)));
+    FakeJobs jobs = new FakeJobs(vertx, env -> frames(seqResponse(env)));
+    AtomicInteger routerRequests = new AtomicInteger();
+    vertx.eventBus().addOutboundInterceptor(dc -> {
+      if (dc.message().address().startsWith(Addresses.CRAWLER_INBOUND_BATCH_PREFIX)
+          || dc.message().address().startsWith(Addresses.CRAWLER_INBOUND_PARTITION_PREFIX)) {
+        routerRequests.incrementAndGet();
+      }
+      dc.next();
+    });
+    try (TestCrawler crawler = unixCrawler()) {
+      // WHEN the crawler sends a heartbeat, a job_progress without jobId and two job_requests in one write, then one more
+      crawler.send((TestCrawler.heartbeat("idle", 0).encode() + "\n"
+          + TestCrawler.msg("job_progress", new JsonObject()).encode() + "\n"
+          + TestCrawler.jobRequest(1).encode() + "\n" + TestCrawler.jobRequest(2).encode() + "\n")
+          .getBytes(StandardCharsets.UTF_8));
+      crawler.send(TestCrawler.jobRequest(3));
+
+      // THEN the answers are those of the bus path, in order
+      List<JsonObject> replies = crawler.next(4);
+      assertThat(replies.get(0).getJsonObject("data").getString("code")).isEqualTo(ErrorCode.MISSING_JOB_ID.name());
+      assertThat(replies.subList(1, 4)).extracting(f -> f.getJsonObject("data").getInteger("seq")).containsExactly(1, 2, 3);
+      assertThat(jobs.seen).hasSize(3);
+      // AND no request went to the router over the event bus
+      assertThat(routerRequests.get()).isZero();
+    }
+  }
+
+  @Test
+  @DisplayName("while a connection waits for the router over the event bus, its next read takes the same way, not the direct lane")
+  void noOvertakingWhenTheLaneAppears() throws Exception {
+    // GIVEN the stand-in router of the base class (event bus only), answering job_request seq 7 late
+    startHub(new JsonObject());
+    Queue<Integer> direct = new ConcurrentLinkedQueue<>();
+    try (TestCrawler crawler = unixCrawler()) {
+      crawler.send(TestCrawler.msg("job_request", new JsonObject().put("seq", 1).put("delayMs", 500)));
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> router.received.size() == 1);
+      // WHEN a direct lane appears for the connection's partition while seq 1 is still unanswered, and seq 2 follows
+      vertx.sharedData().<String, org.crawlerhub.bus.DirectLane>getLocalMap(org.crawlerhub.bus.DirectLane.MAP)
+          .put(Addresses.inboundBatchPartition(0), new org.crawlerhub.bus.DirectLane() {
+            @Override
+            public boolean inThread() {
+              return true;
+            }
+
+            @Override
+            public void route(JsonObject request, io.vertx.core.MultiMap headers, io.vertx.core.Completable<Object> done) {
+              JsonArray replies = new JsonArray();
+              for (Object env : request.getJsonArray("batch")) {
+                direct.add(((JsonObject) env).getJsonObject("data").getInteger("seq"));
+                replies.add(frames(seqResponse((JsonObject) env)));
+              }
+              done.succeed(new JsonObject().put("replies", replies));
+            }
+          });
+      crawler.send(TestCrawler.jobRequest(2));
+
+      // THEN seq 2 went the way of seq 1 and was answered after it
+      assertThat(crawler.next(2)).extracting(f -> f.getJsonObject("data").getInteger("seq")).containsExactly(1, 2);
+      assertThat(router.received).hasSize(2);
+      assertThat(direct).isEmpty();
+      // AND once nothing is waiting on the bus, the next read takes the direct lane
+      crawler.send(TestCrawler.jobRequest(3));
+      assertThat(crawler.next().getJsonObject("data").getInteger("seq")).isEqualTo(3);
+      assertThat(direct).containsExactly(3);
+    }
+  }
+
+  @Test
+  @DisplayName("a direct-lane batch the router never answers is failed after connectionTimeout, owed job_response first, as on the bus")
+  void directLaneTimeout() throws Exception {
+    // GIVEN a lane that never answers seq 1 and answers everything else at once
+    startHub(new JsonObject().put("connectionTimeout", 300));
+    router.stop();
+    vertx.sharedData().<String, org.crawlerhub.bus.DirectLane>getLocalMap(org.crawlerhub.bus.DirectLane.MAP)
+        .put(Addresses.inboundBatchPartition(0), new org.crawlerhub.bus.DirectLane() {
+          @Override
+          public boolean inThread() {
+            return true;
+          }
+
+          @Override
+          public void route(JsonObject request, io.vertx.core.MultiMap headers, io.vertx.core.Completable<Object> done) {
+            JsonObject env = request.getJsonArray("batch").getJsonObject(0);
+            if (env.getJsonObject("data").getInteger("seq") != 1) {
+              done.succeed(new JsonObject().put("replies", new JsonArray().add(frames(seqResponse(env)))));
+            }
+          }
+        });
+    try (TestCrawler crawler = unixCrawler()) {
+      // WHEN the crawler sends job_request seq 1
+      long sent = System.nanoTime();
+      crawler.send(TestCrawler.jobRequest(1));
+
+      // THEN it gets an empty job_response and an INTERNAL error after the timeout
+      List<JsonObject> replies = crawler.next(2);
+      assertThat(java.time.Duration.ofNanos(System.nanoTime() - sent)).isGreaterThanOrEqualTo(java.time.Duration.ofMillis(300));
+      assertThat(replies.get(0).getString("type")).isEqualTo("job_response");
+      assertThat(replies.get(0).getJsonObject("data").getJsonArray("jobs")).isEmpty();
+      assertThat(replies.get(1).getJsonObject("data").getString("code")).isEqualTo(ErrorCode.INTERNAL.name());
+      assertThat(replies.get(1).getJsonObject("data").getString("message")).contains("timeout");
+      // AND the connection goes on: seq 2 gets its answer
+      crawler.send(TestCrawler.jobRequest(2));
+      assertThat(crawler.next().getJsonObject("data").getInteger("seq")).isEqualTo(2);
+    }
+  }
+
+  @Test
   @DisplayName("10,000 messages across many batches keep their order, with rejected lines (decoded by the gateway and by the router) and a rejected message in the middle")
   void orderingAcrossBatches() throws Exception {
     // GIVEN the real router and a jobs service answering each job_request with its seq, every 7th late
