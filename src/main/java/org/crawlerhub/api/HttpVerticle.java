@@ -31,6 +31,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.crawlerhub.bus.Addresses;
@@ -51,6 +53,8 @@ public class HttpVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
 
   static final long BUS_TIMEOUT_MS = 10_000;
+  /** How long a fleet-wide answer waits for another node before leaving it out. */
+  static final long PEER_TIMEOUT_MS = 2_000;
   static final long ENQUEUE_TIMEOUT_MS = 60_000;
   static final long READY_TIMEOUT_MS = 2_000;
   static final Set<String> JOB_STATUSES = Set.of("queued", "assigned", "running", "completed", "failed",
@@ -307,13 +311,13 @@ public class HttpVerticle extends VerticleBase {
   // Crawlers
 
   private void listCrawlers(RoutingContext ctx) {
-    Future<JsonObject> conns = ask(Addresses.CONNECTIONS, new JsonObject(), "status service", BUS_TIMEOUT_MS);
+    Future<JsonArray> conns = fleetConnections(new JsonObject());
     Future<JsonObject> prog = optional(ask(Addresses.PROGRESS_GET, new JsonObject().put("crawlers", true),
         "progress service", BUS_TIMEOUT_MS));
     reply(ctx, 200, Future.all(conns, prog).map(v -> {
       JsonArray out = new JsonArray();
       JsonArray progress = prog.result() == null ? new JsonArray() : prog.result().getJsonArray("crawlers", new JsonArray());
-      for (Object o : connectionEntries(conns.result())) {
+      for (Object o : conns.result()) {
         if (o instanceof JsonObject c) {
           out.add(c.copy().put("connected", true).put("progress", find(progress, c.getString("crawlerId"))));
         }
@@ -324,13 +328,13 @@ public class HttpVerticle extends VerticleBase {
 
   private void getCrawler(RoutingContext ctx) {
     String id = ctx.pathParam("crawlerId");
-    Future<JsonObject> conns = ask(Addresses.CONNECTIONS, new JsonObject(), "status service", BUS_TIMEOUT_MS);
+    Future<JsonArray> conns = fleetConnections(new JsonObject().put("crawlerId", id));
     Future<JsonObject> prog = optional(ask(Addresses.PROGRESS_GET, new JsonObject().put("crawlers", true),
         "progress service", BUS_TIMEOUT_MS));
     Future<JsonObject> jobs = optional(ask(Addresses.JOBS_LIST, new JsonObject().put("crawlerId", id)
         .put("limit", 20), "jobs service", BUS_TIMEOUT_MS));
     reply(ctx, 200, Future.all(conns, prog, jobs).map(v -> {
-      JsonObject connection = find(connectionEntries(conns.result()), id);
+      JsonObject connection = find(conns.result(), id);
       JsonObject progress = prog.result() == null ? null
           : find(prog.result().getJsonArray("crawlers", new JsonArray()), id);
       if (connection == null && progress == null) {
@@ -340,6 +344,49 @@ public class HttpVerticle extends VerticleBase {
           .put("connection", connection).put("progress", progress)
           .put("jobs", jobs.result() == null ? new JsonArray() : jobs.result().getJsonArray("jobs", new JsonArray()));
     }));
+  }
+
+  /**
+   * The connection entries of the whole fleet, each with its {@code nodeId}: this node's, and when
+   * clustered those of every other node its status lists (asked on {@code hub.connections.<nodeId>};
+   * a node that does not answer in time is left out). {@code query} as for {@code hub.connections}.
+   */
+  private Future<JsonArray> fleetConnections(JsonObject query) {
+    Future<JsonArray> own = ask(Addresses.CONNECTIONS, query, "status service", BUS_TIMEOUT_MS)
+        .map(stats -> tagged(stats, cfg.nodeId()));
+    if (!vertx.isClustered()) {
+      return own;
+    }
+    return ask(Addresses.STATUS, new JsonObject(), "status service", BUS_TIMEOUT_MS).compose(status -> {
+      List<Future<JsonArray>> parts = new ArrayList<>();
+      parts.add(own);
+      JsonObject cluster = status.getJsonObject("cluster");
+      for (Object o : cluster == null ? new JsonArray() : cluster.getJsonArray("nodes", new JsonArray())) {
+        if (o instanceof JsonObject n && n.getValue("nodeId") instanceof String node && !node.equals(cfg.nodeId())) {
+          parts.add(vertx.eventBus().<Object>request(Addresses.connections(node), query,
+                  new DeliveryOptions().setSendTimeout(PEER_TIMEOUT_MS))
+              .map(m -> tagged(jsonBody(m), node))
+              .otherwise(err -> new JsonArray()));
+        }
+      }
+      return Future.all(parts).map(all -> {
+        JsonArray out = new JsonArray();
+        for (Future<JsonArray> f : parts) {
+          out.addAll(f.result());
+        }
+        return out;
+      });
+    });
+  }
+
+  private static JsonArray tagged(JsonObject stats, String nodeId) {
+    JsonArray out = new JsonArray();
+    for (Object o : connectionEntries(stats)) {
+      if (o instanceof JsonObject c) {
+        out.add(c.put("nodeId", nodeId));
+      }
+    }
+    return out;
   }
 
   private static JsonArray connectionEntries(JsonObject stats) {
@@ -385,8 +432,10 @@ public class HttpVerticle extends VerticleBase {
     // activeConnections), not ConnectionStats.total, which also counts unauthenticated TCP sockets.
     reply(ctx, 202, ask(Addresses.STATUS, new JsonObject(), "status service", BUS_TIMEOUT_MS).map(status -> {
       vertx.eventBus().publish(Addresses.CRAWLER_BROADCAST, msg);
-      Integer active = status.getInteger("activeConnections");
-      return new JsonObject().put("recipients", active != null ? active : status.getInteger("connections", 0));
+      // the broadcast reaches every node's crawlers: count the cluster's when there is one
+      JsonObject counted = status.getJsonObject("cluster") != null ? status.getJsonObject("cluster") : status;
+      Integer active = counted.getInteger("activeConnections");
+      return new JsonObject().put("recipients", active != null ? active : counted.getInteger("connections", 0));
     }));
   }
 

@@ -118,6 +118,13 @@ public final class Addresses {
 
   /** request/reply: ServerStatus. */
   public static final String STATUS = "hub.status";
+  /**
+   * publish (cluster-wide, only when clustered): every node's status summary
+   * {@code {nodeId, running, uptimeMs, connections, activeConnections, at}} every
+   * {@code StatusVerticle.ANNOUNCE_MS}, and {@code {nodeId, leaving:true}} when it stops; each
+   * node's {@code hub.status} answer lists the cluster from them.
+   */
+  public static final String STATUS_NODES = "hub.status.nodes";
   /** request/reply: ConnectionStats. */
   public static final String CONNECTIONS = "hub.connections";
   /** request/reply (provided by others, e.g. the web app): {jobId, crawlerId, ...} -> {accessToken, expiresAt?}. */

@@ -8,7 +8,10 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.metrics.HubMetrics;
@@ -26,10 +29,22 @@ import org.crawlerhub.metrics.HubMetrics;
  * {@code {"crawlerId": "..."}} keeps only that crawler in {@code crawlers} (the counts stay
  * node-wide). In a cluster each node answers for its own connections; {@link #statusAddress} and
  * {@link #connectionsAddress} reach one node in particular.
+ *
+ * <p>Clustered, each node also publishes its summary on {@link Addresses#STATUS_NODES} every
+ * {@link #ANNOUNCE_MS} (and once more, {@code leaving}, when it stops), and its ServerStatus gets a
+ * {@code cluster} block: {@code {nodes:[summary…], connections, activeConnections}}, this node's
+ * summary fresh, the others' as last announced ({@code ageMs}); a node silent for
+ * {@code 3 × ANNOUNCE_MS} is left out.
  */
 public class StatusVerticle extends VerticleBase {
+  /** How often a clustered node announces its summary on {@link Addresses#STATUS_NODES}. */
+  public static final long ANNOUNCE_MS = 2000;
+
   private final HubConfig cfg;
   private ConnectionRegistry registry;
+  /** Other nodes' last summaries (nodeId -> summary with the local receive time in "receivedAt"). */
+  private final Map<String, JsonObject> peers = new HashMap<>();
+  private long announceTimer = -1;
 
   public StatusVerticle(HubConfig cfg) {
     this.cfg = cfg;
@@ -50,7 +65,39 @@ public class StatusVerticle extends VerticleBase {
       registered.add(vertx.eventBus().consumer(statusAddress(cfg.nodeId()), this::status).completion());
       registered.add(vertx.eventBus().consumer(connectionsAddress(cfg.nodeId()), this::connections).completion());
     }
-    return Future.all(registered);
+    if (vertx.isClustered()) {
+      registered.add(vertx.eventBus().consumer(Addresses.STATUS_NODES, this::onPeer).completion());
+      announceTimer = vertx.setPeriodic(ANNOUNCE_MS, id -> announce());
+    }
+    return Future.all(registered).onSuccess(v -> {
+      if (vertx.isClustered()) {
+        announce();
+      }
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (announceTimer >= 0) {
+      vertx.cancelTimer(announceTimer);
+      vertx.eventBus().publish(Addresses.STATUS_NODES, new JsonObject().put("nodeId", cfg.nodeId()).put("leaving", true));
+    }
+    return Future.succeededFuture();
+  }
+
+  private void announce() {
+    vertx.eventBus().publish(Addresses.STATUS_NODES, summary().put("at", java.time.Instant.now().toString()));
+  }
+
+  private void onPeer(Message<Object> m) {
+    if (!(m.body() instanceof JsonObject s) || !(s.getValue("nodeId") instanceof String id) || id.equals(cfg.nodeId())) {
+      return;
+    }
+    if (Boolean.TRUE.equals(s.getValue("leaving"))) {
+      peers.remove(id);
+    } else {
+      peers.put(id, s.copy().put("receivedAt", System.currentTimeMillis()));
+    }
   }
 
   /** {@code hub.status.<nodeId>}: the same answer as {@code hub.status}, from that node only (cluster). */
@@ -63,7 +110,8 @@ public class StatusVerticle extends VerticleBase {
     return Addresses.connections(nodeId);
   }
 
-  private void status(Message<Object> m) {
+  /** This node's part of ServerStatus: {@code nodeId, running, uptimeMs, connections, activeConnections}. */
+  private JsonObject summary() {
     int open = 0;
     int active = 0;
     for (CrawlerConnection c : registry.connections()) {
@@ -74,16 +122,53 @@ public class StatusVerticle extends VerticleBase {
         }
       }
     }
-    JsonArray listeners = new JsonArray();
-    registry.listeners().forEach(l -> listeners.add(l.copy()));
-    m.reply(new JsonObject()
-        .put("running", !registry.gateways().isEmpty() && !registry.shuttingDown())
+    return new JsonObject()
         .put("nodeId", cfg.nodeId())
+        .put("running", !registry.gateways().isEmpty() && !registry.shuttingDown())
         .put("uptimeMs", System.currentTimeMillis() - registry.createdAt())
         .put("connections", open)
-        .put("activeConnections", active)
-        .put("listeners", listeners)
-        .put("config", cfg.toMaskedJson()));
+        .put("activeConnections", active);
+  }
+
+  private void status(Message<Object> m) {
+    JsonObject status = summary();
+    JsonArray listeners = new JsonArray();
+    registry.listeners().forEach(l -> listeners.add(l.copy()));
+    status.put("listeners", listeners).put("config", cfg.toMaskedJson());
+    if (vertx.isClustered()) {
+      status.put("cluster", cluster(status));
+    }
+    m.reply(status);
+  }
+
+  /** The cluster block: this node fresh, every other node as last announced (silent ones dropped). */
+  private JsonObject cluster(JsonObject own) {
+    long now = System.currentTimeMillis();
+    List<JsonObject> nodes = new ArrayList<>();
+    nodes.add(new JsonObject().put("nodeId", own.getString("nodeId")).put("running", own.getBoolean("running"))
+        .put("uptimeMs", own.getLong("uptimeMs")).put("connections", own.getInteger("connections"))
+        .put("activeConnections", own.getInteger("activeConnections")).put("ageMs", 0L));
+    for (Iterator<JsonObject> it = peers.values().iterator(); it.hasNext(); ) {
+      JsonObject p = it.next();
+      long age = now - p.getLong("receivedAt");
+      if (age > 3 * ANNOUNCE_MS) {
+        it.remove(); // silent: crashed or partitioned away
+        continue;
+      }
+      JsonObject n = p.copy().put("ageMs", age);
+      n.remove("receivedAt");
+      n.remove("at");
+      nodes.add(n);
+    }
+    nodes.sort(java.util.Comparator.comparing(n -> String.valueOf(n.getValue("nodeId"))));
+    int open = 0;
+    int active = 0;
+    for (JsonObject n : nodes) {
+      open += n.getInteger("connections", 0);
+      active += n.getInteger("activeConnections", 0);
+    }
+    return new JsonObject().put("nodes", new JsonArray(new ArrayList<>(nodes))).put("connections", open)
+        .put("activeConnections", active);
   }
 
   private void connections(Message<Object> m) {

@@ -292,6 +292,62 @@ class ClusteredHubsTest {
         assertThat(job(b, jobId).getJsonObject("job").getString("status")).isEqualTo("completed"));
   }
 
+  /** nodeId -> activeConnections from the cluster block of {@code node}'s /api/status. */
+  private java.util.Map<String, Integer> clusterConnections(HubApplication node) throws Exception {
+    JsonObject cluster = new JsonObject(httpGet(node, "/api/status").body()).getJsonObject("cluster");
+    java.util.Map<String, Integer> byNode = new java.util.HashMap<>();
+    if (cluster != null) {
+      cluster.getJsonArray("nodes").forEach(n -> byNode.put(((JsonObject) n).getString("nodeId"),
+          ((JsonObject) n).getInteger("activeConnections")));
+    }
+    return byNode;
+  }
+
+  @Test
+  @DisplayName("either node's /api/status lists both nodes and their connections, /api/crawlers the whole fleet; a node that stops leaves the list")
+  void fleetViewFromEitherNode() throws Exception {
+    // GIVEN one crawler on node A and two on node B
+    List<HubApplication> nodes = twoNodes();
+    HubApplication a = nodes.get(0);
+    HubApplication b = nodes.get(1);
+    String idA = a.config().nodeId();
+    String idB = b.config().nodeId();
+    crawler(a, "fleet-a");
+    crawler(b, "fleet-b1");
+    crawler(b, "fleet-b2");
+
+    for (HubApplication node : nodes) {
+      // WHEN an operator asks either node for its status
+      // THEN its cluster block lists both nodes with their own crawlers, and the totals
+      await().atMost(WAIT).until(() -> clusterConnections(node).equals(java.util.Map.of(idA, 1, idB, 2)));
+      JsonObject cluster = new JsonObject(httpGet(node, "/api/status").body()).getJsonObject("cluster");
+      assertThat(cluster.getInteger("connections")).isEqualTo(3);
+      assertThat(cluster.getInteger("activeConnections")).isEqualTo(3);
+      // AND its own counts are still its own
+      JsonObject status = new JsonObject(httpGet(node, "/api/status").body());
+      assertThat(status.getInteger("connections")).isEqualTo(node == a ? 1 : 2);
+
+      // WHEN it is asked for the crawlers
+      JsonArray crawlers = new JsonObject(httpGet(node, "/api/crawlers").body()).getJsonArray("crawlers");
+      // THEN all three are listed, each with the node it is connected to
+      java.util.Map<String, String> where = new java.util.HashMap<>();
+      crawlers.forEach(c -> where.put(((JsonObject) c).getString("crawlerId"), ((JsonObject) c).getString("nodeId")));
+      assertThat(where).isEqualTo(java.util.Map.of("fleet-a", idA, "fleet-b1", idB, "fleet-b2", idB));
+      // AND a crawler on the other node is found by id
+      JsonObject one = new JsonObject(httpGet(node, "/api/crawlers/fleet-b1").body());
+      assertThat(one.getBoolean("connected")).isTrue();
+      assertThat(one.getJsonObject("connection").getString("nodeId")).isEqualTo(idB);
+    }
+
+    // WHEN node B stops
+    b.stop().await(60, TimeUnit.SECONDS);
+    hubs.remove(b);
+    // THEN node A's cluster block lists only itself, and its crawler list only its own crawler
+    await().atMost(WAIT).until(() -> clusterConnections(a).equals(java.util.Map.of(idA, 1)));
+    JsonArray crawlers = new JsonObject(httpGet(a, "/api/crawlers").body()).getJsonArray("crawlers");
+    assertThat(crawlers).extracting(c -> ((JsonObject) c).getString("crawlerId")).containsExactly("fleet-a");
+  }
+
   @Test
   @DisplayName("a broadcast posted on node B reaches the crawlers connected to both nodes")
   void broadcastReachesCrawlersOnBothNodes() throws Exception {
@@ -300,11 +356,14 @@ class ClusteredHubsTest {
     LineClient onA = crawler(nodes.get(0), "crawler-a");
     LineClient onB = crawler(nodes.get(1), "crawler-b");
 
-    // WHEN an operator broadcasts through node B
+    // WHEN node B's view of the cluster has node A's crawler, and an operator broadcasts through node B
+    await().atMost(WAIT).until(() -> clusterConnections(nodes.get(1)).equals(
+        java.util.Map.of(nodes.get(0).config().nodeId(), 1, nodes.get(1).config().nodeId(), 1)));
     HttpResponse<String> r = httpPost(nodes.get(1), "/api/broadcast", shutdownFrame("maintenance"));
 
-    // THEN both crawlers receive it
+    // THEN both crawlers receive it, and both are counted as recipients
     assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+    assertThat(new JsonObject(r.body()).getInteger("recipients")).isEqualTo(2);
     assertThat(firstOfType(onA, "shutdown").getJsonObject("data").getString("reason")).isEqualTo("maintenance");
     assertThat(firstOfType(onB, "shutdown").getJsonObject("data").getString("reason")).isEqualTo("maintenance");
   }
