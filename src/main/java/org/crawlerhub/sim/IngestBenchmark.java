@@ -133,6 +133,10 @@ public final class IngestBenchmark {
         used / 1e3 / r.messages(), used / r.nanos(), used > 0 ? 100 * system / used : 0);
   }
 
+  /** A round starts once the machine is below this busy share (the other target's leftovers done). */
+  static final double QUIET = 0.15;
+  static final long QUIET_MAX_WAIT_MS = 30_000;
+
   /** Runs the warm-up and the alternating rounds; prints each round; answers the measurements. */
   static Result run(Vertx vertx, String baselineSocket, String hubSocket, String api, String adminToken,
       BenchWorkload base, int rounds, long warmupMessages, ProcessCpu hubCpu, ProcessCpu baselineCpu)
@@ -146,10 +150,12 @@ public final class IngestBenchmark {
       if (baselineSocket != null) {
         BenchWorkload w = new BenchWorkload(baselineSocket, bw.connections(), bw.messages(), bw.messageBytes(),
             bw.batchBytes(), bw.probeEvery(), 0, false, bw.hello(), bw.clientThreads());
+        String settled = MachineCpu.awaitQuiet(QUIET, QUIET_MAX_WAIT_MS);
         long[] cpu0 = cpuNow(baselineCpu);
         BenchRound r = BenchClient.round(vertx, w, "baseline", round, "bench-" + tag + "-b" + round)
             .await(600, TimeUnit.SECONDS);
-        System.out.println((round == 0 ? label + ": " : "") + r.format() + cpuPerMessage(baselineCpu, cpu0, r));
+        System.out.println((round == 0 ? label + ": " : "") + r.format() + cpuPerMessage(baselineCpu, cpu0, r)
+            + settled);
         if (round > 0) {
           baseline.add(r);
         }
@@ -159,10 +165,12 @@ public final class IngestBenchmark {
             bw.batchBytes(), bw.probeEvery(), 0, true, bw.hello(), bw.clientThreads());
         BenchClient.enqueueJobs(vertx, api, adminToken, w.connections(), tag + "-r" + round)
             .await(60, TimeUnit.SECONDS);
+        String settled = MachineCpu.awaitQuiet(QUIET, QUIET_MAX_WAIT_MS);
         long[] cpu0 = cpuNow(hubCpu);
         BenchRound r = BenchClient.round(vertx, w, "hub", round, "bench-" + tag + "-h" + round)
             .await(600, TimeUnit.SECONDS);
-        System.out.println((round == 0 ? label + ": " : "") + r.format() + cpuPerMessage(hubCpu, cpu0, r));
+        System.out.println((round == 0 ? label + ": " : "") + r.format() + cpuPerMessage(hubCpu, cpu0, r)
+            + settled);
         if (!r.errorsByCode().isEmpty()) {
           System.out.println("  WARNING: the hub rejected messages in this round; its rate is not a valid ingest number");
         }

@@ -39,4 +39,13 @@ class ProcessCpuTest {
     assertThat(ProcessCpu.of(0)).isNull();
     assertThat(ProcessCpu.of(Integer.MAX_VALUE)).isNull();
   }
+
+  @Test
+  @DisplayName("MachineCpu reads busy and total jiffies from /proc/stat's cpu line: idle and iowait are not busy")
+  void machineCpuLine() {
+    // GIVEN a cpu line: user nice system idle iowait irq softirq steal guest guest_nice
+    long[] v = MachineCpu.parse("cpu  100 5 20 800 50 0 25 0 0 0");
+    // THEN busy = everything but idle and iowait, total = the sum
+    assertThat(v).containsExactly(150L, 1000L);
+  }
 }
