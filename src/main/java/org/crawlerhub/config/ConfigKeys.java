@@ -65,7 +65,7 @@ final class ConfigKeys {
     }
     key("leaseGrace", Type.LONG, true); // unset = heartbeatTimeout
     key("database.embedded", Type.BOOLEAN, true); // unset = no database.url
-    for (String p : List.of("socketEnabled", "tcpEnabled", "enableMetrics", "http.enabled", "tls.enabled",
+    for (String p : List.of("socketEnabled", "tcpEnabled", "enableMetrics", "nativeTransport", "http.enabled", "tls.enabled",
         "cluster.enabled")) {
       key(p, Type.BOOLEAN, false);
     }
@@ -103,6 +103,7 @@ final class ConfigKeys {
     env.put("HUB_RETRY_DELAY", "retryDelay");
     env.put("HUB_LEASE_GRACE", "leaseGrace");
     env.put("HUB_DATA_DIR", "dataDir");
+    env.put("HUB_NATIVE_TRANSPORT", "nativeTransport");
     env.put("TCP_ENABLED", "tcpEnabled");
     ENV = Collections.unmodifiableMap(env);
   }

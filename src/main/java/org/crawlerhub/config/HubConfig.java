@@ -38,6 +38,7 @@ public record HubConfig(
     long retryMaxDelay,
     String logLevel,
     boolean enableMetrics,
+    boolean nativeTransport,
     Database database,
     Http http,
     List<String> crawlerTokens,
@@ -179,6 +180,7 @@ public record HubConfig(
         .put("retryMaxDelay", 300000)
         .put("logLevel", "info")
         .put("enableMetrics", true)
+        .put("nativeTransport", true)
         .put("database", new JsonObject().put("poolSize", 10).put("user", "postgres")
             .put("writeBufferSize", 100000))
         .put("http", new JsonObject().put("enabled", true).put("port", 8080).put("host", "127.0.0.1")
@@ -252,6 +254,7 @@ public record HubConfig(
         j.getLong("retryMaxDelay"),
         j.getString("logLevel"),
         j.getBoolean("enableMetrics"),
+        j.getBoolean("nativeTransport"),
         new Database(dbUrl, db.getInteger("poolSize"), db.getString("user"), db.getString("password"),
             db.getBoolean("embedded", dbUrl == null || dbUrl.isBlank()),
             db.getString("embeddedDir", Path.of(dataDir, "pg").toString()),
@@ -304,6 +307,7 @@ public record HubConfig(
         .put("maxJobsPerRequest", maxJobsPerRequest).put("maxConcurrentJobs", maxConcurrentJobs)
         .put("jobTimeout", jobTimeout).put("retryAttempts", retryAttempts).put("retryDelay", retryDelay)
         .put("retryMaxDelay", retryMaxDelay).put("logLevel", logLevel).put("enableMetrics", enableMetrics)
+        .put("nativeTransport", nativeTransport)
         .put("database", database.toJson()).put("http", http.toJson())
         .put("crawlerTokens", new JsonArray(new ArrayList<>(crawlerTokens))).put("tls", tls.toJson())
         .put("cluster", cluster.toJson()).put("discovery", new JsonObject().put("fanOut", fan))

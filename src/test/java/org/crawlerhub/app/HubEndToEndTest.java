@@ -98,6 +98,32 @@ class HubEndToEndTest {
   }
 
   @Test
+  @DisplayName("the sockets run on Linux epoll by default where it loads, on the JDK's NIO with nativeTransport false; crawlers are served on both")
+  void transportFollowsNativeTransport() throws Exception {
+    for (boolean nativeTransport : new boolean[] {true, false}) {
+      // GIVEN a hub started with nativeTransport true (the default) or false
+      JsonObject cfg = testConfig(TestDatabase.freshDatabase());
+      if (!nativeTransport) {
+        cfg.put("nativeTransport", false);
+      }
+      HubApplication hub = start(cfg);
+      // THEN it runs on epoll exactly when asked and available
+      assertThat(hub.vertx().isNativeTransportEnabled())
+          .isEqualTo(nativeTransport && io.vertx.core.transport.Transport.EPOLL.available());
+      // AND a crawler is welcomed and answered on its Unix socket
+      try (LineClient crawler = LineClient.unix(Path.of(hub.config().socketPath()))) {
+        crawler.send(msg("hello", null, new JsonObject().put("crawlerId", "crawler-transport").put("version", "1.0.0")));
+        assertThat(firstOfType(crawler, "welcome").getJsonObject("data").getString("crawlerId")).isEqualTo("crawler-transport");
+        crawler.send(msg("job_request", null, new JsonObject().put("maxJobs", 0)));
+        assertThat(firstOfType(crawler, "job_response").getJsonObject("data").getJsonArray("jobs")).isEmpty();
+      }
+    }
+    // AND on this machine (Linux x86_64, the jar's native library) epoll does load
+    assertThat(io.vertx.core.transport.Transport.EPOLL.available())
+        .as(String.valueOf(io.vertx.core.transport.Transport.EPOLL.unavailabilityCause())).isTrue();
+  }
+
+  @Test
   @DisplayName("a crawler pulls a job enqueued through the jobs API, reports on it, and operators see the whole story over HTTP")
   void crawlerRunsAJobEndToEnd() throws Exception {
     // GIVEN a running hub and a job enqueued through the Java jobs API

@@ -173,6 +173,7 @@ class ConfigLoaderTest {
         Arguments.of("HUB_RETRY_DELAY", "750", "retryDelay", 750),
         Arguments.of("HUB_LEASE_GRACE", "120000", "leaseGrace", 120000),
         Arguments.of("HUB_DATA_DIR", "/var/lib/hub", "dataDir", "/var/lib/hub"),
+        Arguments.of("HUB_NATIVE_TRANSPORT", "false", "nativeTransport", false),
         Arguments.of("TCP_ENABLED", "true", "tcpEnabled", true));
   }
 
