@@ -298,7 +298,12 @@
 
   function renderHeader() {
     if (S.status) {
-      $('node-id').textContent = 'node ' + (S.status.nodeId || '—');
+      const cl = S.status.cluster;
+      const nodes = cl && Array.isArray(cl.nodes) ? cl.nodes : null;
+      $('node-id').textContent = 'node ' + (S.status.nodeId || '—') + (nodes ? ' · cluster of ' + nodes.length : '');
+      $('node-id').title = nodes
+        ? nodes.map((n) => n.nodeId + ': ' + num(n.activeConnections || 0) + ' crawler(s)').join('\n')
+        : 'node';
       if (S.status.uptimeMs != null) $('uptime').textContent = 'up ' + dur(S.status.uptimeMs + Date.now() - S.statusAt);
     }
     $('last-update').textContent = S.lastEventAt ? 'updated ' + ago(S.lastEventAt) : '';

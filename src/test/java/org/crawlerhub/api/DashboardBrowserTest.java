@@ -3,6 +3,7 @@ package org.crawlerhub.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,7 +68,11 @@ class DashboardBrowserTest {
   @Test
   @DisplayName("asks for the token once, then shows crawlers, progress bars and a throughput chart that update live")
   void dashboardShowsTheFleetLive() throws Exception {
-    // GIVEN a hub with four connected crawlers and six running jobs
+    // GIVEN a hub (node-a of a two-node cluster) with four connected crawlers and six running jobs
+    hub.services.cluster = new JsonObject().put("connections", 6).put("activeConnections", 6)
+        .put("nodes", new JsonArray()
+            .add(new JsonObject().put("nodeId", "node-a").put("activeConnections", 4).put("connections", 4))
+            .add(new JsonObject().put("nodeId", "node-b").put("activeConnections", 2).put("connections", 2)));
     seedFleet();
     // The page re-renders live, so an element found a moment ago may have been replaced: retry then.
     WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30), Duration.ofMillis(100));
@@ -81,6 +86,11 @@ class DashboardBrowserTest {
     driver.findElement(By.cssSelector("#login-form button")).click();
     wait.until(ExpectedConditions.attributeToBe(By.id("live-state"), "data-state", "live"));
     wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("login")));
+
+    // AND the header names this node and the cluster, each node's crawlers in its tooltip
+    wait.until(d -> d.findElement(By.id("node-id")).getText().equals("node node-a · cluster of 2"));
+    assertThat(driver.findElement(By.id("node-id")).getAttribute("title"))
+        .isEqualTo("node-a: 4 crawler(s)\nnode-b: 2 crawler(s)");
 
     // AND the snapshot shows every crawler and running job
     wait.until(d -> d.findElements(By.cssSelector("tr[data-crawler]")).size() == CRAWLERS.length);

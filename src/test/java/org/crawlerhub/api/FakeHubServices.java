@@ -36,17 +36,25 @@ final class FakeHubServices extends VerticleBase {
   final List<JsonObject> lastErrorQuery = new CopyOnWriteArrayList<>();
   volatile boolean databaseUp = true;
   volatile JsonObject aggregate = new JsonObject();
+  /** When set, ServerStatus carries it as its {@code cluster} block (as a clustered hub's does). */
+  volatile JsonObject cluster;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private int nextId = 1;
 
   @Override
   public Future<?> start() {
     List<Future<Void>> f = new ArrayList<>();
-    f.add(on(Addresses.STATUS, m -> m.reply(new JsonObject().put("running", true).put("nodeId", "node-a")
-        .put("uptimeMs", 12_345).put("connections", connections.size()).put("activeConnections", connections.size())
-        .put("listeners", new JsonArray().add(new JsonObject().put("transport", "unix")
-            .put("address", "/tmp/crawler-hub.sock")))
-        .put("config", new JsonObject().put("http", new JsonObject().put("adminToken", "****"))))));
+    f.add(on(Addresses.STATUS, m -> {
+      JsonObject status = new JsonObject().put("running", true).put("nodeId", "node-a")
+          .put("uptimeMs", 12_345).put("connections", connections.size()).put("activeConnections", connections.size())
+          .put("listeners", new JsonArray().add(new JsonObject().put("transport", "unix")
+              .put("address", "/tmp/crawler-hub.sock")))
+          .put("config", new JsonObject().put("http", new JsonObject().put("adminToken", "****")));
+      if (cluster != null) {
+        status.put("cluster", cluster.copy());
+      }
+      m.reply(status);
+    }));
     f.add(on(Addresses.CONNECTIONS, m -> m.reply(new JsonObject().put("total", connections.size())
         .put("active", connections.size()).put("idle", 0).put("error", 0)
         .put("crawlers", new JsonArray(new ArrayList<>(connections))))));
