@@ -38,6 +38,7 @@ final class MachineCpu {
    * Waits until the machine's busy share over a 500 ms window is below {@code maxBusy} (0..1 of
    * all cores), at most {@code maxWaitMs}; returns a note for the round's output when it waited
    * over a second or never got quiet, else "". Answers "" at once where /proc/stat is unreadable.
+   * Blocks the calling thread: the benchmark's main thread between rounds, never an event loop.
    */
   static String awaitQuiet(double maxBusy, long maxWaitMs) throws InterruptedException {
     long start = System.nanoTime();

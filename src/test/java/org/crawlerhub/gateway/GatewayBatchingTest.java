@@ -102,6 +102,28 @@ class GatewayBatchingTest extends GatewayTestBase {
     done(RouterVerticle.deploy(vertx, cfg));
   }
 
+  /**
+   * Lists a stand-in {@link org.crawlerhub.bus.DirectLane} for router partition 0, callable from any
+   * thread, answering each batch with {@code answer}'s replies (null: never answers).
+   */
+  private void installLane(Function<JsonArray, JsonArray> answer) {
+    vertx.sharedData().<String, org.crawlerhub.bus.DirectLane>getLocalMap(org.crawlerhub.bus.DirectLane.MAP)
+        .put(Addresses.inboundBatchPartition(0), new org.crawlerhub.bus.DirectLane() {
+          @Override
+          public boolean inThread() {
+            return true;
+          }
+
+          @Override
+          public void route(JsonObject request, io.vertx.core.MultiMap headers, io.vertx.core.Completable<Object> done) {
+            JsonArray replies = answer.apply(request.getJsonArray("batch"));
+            if (replies != null) {
+              done.succeed(new JsonObject().put("replies", replies));
+            }
+          }
+        });
+  }
+
   private static JsonObject progress(String jobId, long processed) {
     return TestCrawler.msg("job_progress", new JsonObject().put("stage", "fetching")
         .put("entityType", "project").put("processed", processed)).put("jobId", jobId);
@@ -190,23 +212,14 @@ class GatewayBatchingTest extends GatewayTestBase {
       crawler.send(TestCrawler.msg("job_request", new JsonObject().put("seq", 1).put("delayMs", 500)));
       org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> router.received.size() == 1);
       // WHEN a direct lane appears for the connection's partition while seq 1 is still unanswered, and seq 2 follows
-      vertx.sharedData().<String, org.crawlerhub.bus.DirectLane>getLocalMap(org.crawlerhub.bus.DirectLane.MAP)
-          .put(Addresses.inboundBatchPartition(0), new org.crawlerhub.bus.DirectLane() {
-            @Override
-            public boolean inThread() {
-              return true;
-            }
-
-            @Override
-            public void route(JsonObject request, io.vertx.core.MultiMap headers, io.vertx.core.Completable<Object> done) {
-              JsonArray replies = new JsonArray();
-              for (Object env : request.getJsonArray("batch")) {
-                direct.add(((JsonObject) env).getJsonObject("data").getInteger("seq"));
-                replies.add(frames(seqResponse((JsonObject) env)));
-              }
-              done.succeed(new JsonObject().put("replies", replies));
-            }
-          });
+      installLane(batch -> {
+        JsonArray replies = new JsonArray();
+        for (Object env : batch) {
+          direct.add(((JsonObject) env).getJsonObject("data").getInteger("seq"));
+          replies.add(frames(seqResponse((JsonObject) env)));
+        }
+        return replies;
+      });
       crawler.send(TestCrawler.jobRequest(2));
 
       // THEN seq 2 went the way of seq 1 and was answered after it
@@ -226,21 +239,10 @@ class GatewayBatchingTest extends GatewayTestBase {
     // GIVEN a lane that never answers seq 1 and answers everything else at once
     startHub(new JsonObject().put("connectionTimeout", 300));
     router.stop();
-    vertx.sharedData().<String, org.crawlerhub.bus.DirectLane>getLocalMap(org.crawlerhub.bus.DirectLane.MAP)
-        .put(Addresses.inboundBatchPartition(0), new org.crawlerhub.bus.DirectLane() {
-          @Override
-          public boolean inThread() {
-            return true;
-          }
-
-          @Override
-          public void route(JsonObject request, io.vertx.core.MultiMap headers, io.vertx.core.Completable<Object> done) {
-            JsonObject env = request.getJsonArray("batch").getJsonObject(0);
-            if (env.getJsonObject("data").getInteger("seq") != 1) {
-              done.succeed(new JsonObject().put("replies", new JsonArray().add(frames(seqResponse(env)))));
-            }
-          }
-        });
+    installLane(batch -> {
+      JsonObject env = batch.getJsonObject(0);
+      return env.getJsonObject("data").getInteger("seq") == 1 ? null : new JsonArray().add(frames(seqResponse(env)));
+    });
     try (TestCrawler crawler = unixCrawler()) {
       // WHEN the crawler sends job_request seq 1
       long sent = System.nanoTime();
