@@ -312,11 +312,13 @@ class ClusteredHubsTest {
     HubApplication b = nodes.get(1);
     String idA = a.config().nodeId();
     String idB = b.config().nodeId();
-    crawler(a, "fleet-a");
-    crawler(b, "fleet-b1");
-    crawler(b, "fleet-b2");
+    List<LineClient> fleet = List.of(crawler(a, "fleet-a"), crawler(b, "fleet-b1"), crawler(b, "fleet-b2"));
 
     for (HubApplication node : nodes) {
+      for (LineClient c : fleet) { // keep them clear of the 6 s heartbeatTimeout however slow this runs
+        c.send(msg("heartbeat", null, new JsonObject().put("activeJobs", 0).put("totalProcessed", 0)
+            .put("systemStatus", "idle")));
+      }
       // WHEN an operator asks either node for its status
       // THEN its cluster block lists both nodes with their own crawlers, and the totals
       await().atMost(WAIT).until(() -> clusterConnections(node).equals(java.util.Map.of(idA, 1, idB, 2)));
@@ -346,6 +348,17 @@ class ClusteredHubsTest {
     await().atMost(WAIT).until(() -> clusterConnections(a).equals(java.util.Map.of(idA, 1)));
     JsonArray crawlers = new JsonObject(httpGet(a, "/api/crawlers").body()).getJsonArray("crawlers");
     assertThat(crawlers).extracting(c -> ((JsonObject) c).getString("crawlerId")).containsExactly("fleet-a");
+
+    // WHEN a node announces itself once and then falls silent (as a crashed node would)
+    a.vertx().eventBus().publish(Addresses.STATUS_NODES, new JsonObject().put("nodeId", "ghost").put("running", true)
+        .put("uptimeMs", 1).put("connections", 5).put("activeConnections", 5));
+    // THEN it is listed (and counted) at once, and left out after three announcement intervals
+    await().atMost(WAIT).until(() -> clusterConnections(a).equals(java.util.Map.of(idA, 1, "ghost", 5)));
+    long listedAt = System.nanoTime();
+    // (only the node set: fleet-a, silent since its hello, meets the test's 6 s heartbeatTimeout meanwhile)
+    await().atMost(WAIT).untilAsserted(() -> assertThat(clusterConnections(a).keySet()).containsExactly(idA));
+    assertThat(Duration.ofNanos(System.nanoTime() - listedAt))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(3 * org.crawlerhub.gateway.StatusVerticle.ANNOUNCE_MS - 500));
   }
 
   @Test
