@@ -292,6 +292,14 @@ class ClusteredHubsTest {
         assertThat(job(b, jobId).getJsonObject("job").getString("status")).isEqualTo("completed"));
   }
 
+  /** An idle heartbeat from each crawler. */
+  private static void heartbeat(LineClient... crawlers) throws IOException {
+    for (LineClient c : crawlers) {
+      c.send(msg("heartbeat", null, new JsonObject().put("activeJobs", 0).put("totalProcessed", 0)
+          .put("systemStatus", "idle")));
+    }
+  }
+
   /** nodeId -> activeConnections from the cluster block of {@code node}'s /api/status. */
   private java.util.Map<String, Integer> clusterConnections(HubApplication node) throws Exception {
     JsonObject cluster = new JsonObject(httpGet(node, "/api/status").body()).getJsonObject("cluster");
@@ -315,10 +323,7 @@ class ClusteredHubsTest {
     List<LineClient> fleet = List.of(crawler(a, "fleet-a"), crawler(b, "fleet-b1"), crawler(b, "fleet-b2"));
 
     for (HubApplication node : nodes) {
-      for (LineClient c : fleet) { // keep them clear of the 6 s heartbeatTimeout however slow this runs
-        c.send(msg("heartbeat", null, new JsonObject().put("activeJobs", 0).put("totalProcessed", 0)
-            .put("systemStatus", "idle")));
-      }
+      heartbeat(fleet.toArray(new LineClient[0])); // clear of the 6 s heartbeatTimeout however slow this runs
       // WHEN an operator asks either node for its status
       // THEN its cluster block lists both nodes with their own crawlers, and the totals
       await().atMost(WAIT).until(() -> clusterConnections(node).equals(java.util.Map.of(idA, 1, idB, 2)));
@@ -370,8 +375,11 @@ class ClusteredHubsTest {
     LineClient onB = crawler(nodes.get(1), "crawler-b");
 
     // WHEN node B's view of the cluster has node A's crawler, and an operator broadcasts through node B
-    await().atMost(WAIT).until(() -> clusterConnections(nodes.get(1)).equals(
-        java.util.Map.of(nodes.get(0).config().nodeId(), 1, nodes.get(1).config().nodeId(), 1)));
+    await().atMost(WAIT).until(() -> {
+      heartbeat(onA, onB); // alive while waiting (the test's heartbeatTimeout is 6 s)
+      return clusterConnections(nodes.get(1)).equals(
+          java.util.Map.of(nodes.get(0).config().nodeId(), 1, nodes.get(1).config().nodeId(), 1));
+    });
     HttpResponse<String> r = httpPost(nodes.get(1), "/api/broadcast", shutdownFrame("maintenance"));
 
     // THEN both crawlers receive it, and both are counted as recipients
