@@ -96,7 +96,7 @@ public final class ProtocolCodec {
     try {
       // Jackson parses the bytes directly and rejects malformed UTF-8 (bad start/continuation
       // bytes, overlong forms, surrogates, > U+10FFFF), so the happy path needs no extra pass or copy.
-      parsed = io.vertx.core.json.Json.decodeValue(line);
+      parsed = JsonTree.parse(line);
     } catch (DecodeException e) {
       if (!isValidUtf8(line)) {
         throw new ProtocolException(ErrorCode.INVALID_JSON, "message is not valid UTF-8");

@@ -83,6 +83,16 @@ public class ProtocolBenchmark {
   }
 
   @Benchmark
+  public Object streamTree() {
+    return org.crawlerhub.protocol.JsonTree.parse(line);
+  }
+
+  @Benchmark
+  public Object vertxDecodeValue() {
+    return io.vertx.core.json.Json.decodeValue(line);
+  }
+
+  @Benchmark
   public JsonObject decode() {
     return ProtocolCodec.decode(line, MAX);
   }
