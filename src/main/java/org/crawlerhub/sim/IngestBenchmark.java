@@ -32,7 +32,8 @@ public final class IngestBenchmark {
         --connections=64 --messages=2000000 --rounds=3 --message-bytes=300
         --batch-bytes=16384      bytes per client write (lines are packed)
         --probe-every=5000       probe job_request every N lines per connection (0 = none)
-        --warmup-messages=N      untimed warm-up round per target first (default: --messages, 0 = none)
+        --warmup-messages=N      lines of each untimed warm-up round (default: --messages, 0 = no warm-up)
+        --warmup-rounds=2        untimed warm-up rounds per target first
         --client-threads=1       client event loops
         --hello=true
         --hub-pid=N --baseline-pid=N  server pids: each round also reports the server's CPU per message
@@ -52,6 +53,11 @@ public final class IngestBenchmark {
     // A whole round of warm-up by default: the hub's hot path is far more code than the baseline's
     // and C2 is still compiling it after 200,000 lines (its first measured round was then the slowest).
     long warmup = a.longValue("warmup-messages", a.longValue("messages", 2_000_000));
+    // Two warm-up rounds by default: every round starts with a fleet reconnect (jobs enqueued over
+    // HTTP, new connections claiming jobs), which makes C2 throw away code it specialised for the
+    // blast; after one warm-up round the first measured round still paid for that (JFR:
+    // 75 deoptimisations as it began, bench/RESULTS.md), after two the code is compiled for both.
+    int warmupRounds = warmup > 0 ? Math.max(1, a.integer("warmup-rounds", 2)) : 0;
     int threads = a.integer("client-threads", 1);
     ProcessCpu hubCpu = ProcessCpu.of(a.longValue("hub-pid", 0));
     ProcessCpu baselineCpu = ProcessCpu.of(a.longValue("baseline-pid", 0));
@@ -70,8 +76,8 @@ public final class IngestBenchmark {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(threads));
     int status = 0;
     try {
-      Result r = run(vertx, baselineSocket, hubSocket, api, adminToken, base, rounds, warmup, hubCpu,
-          baselineCpu);
+      Result r = run(vertx, baselineSocket, hubSocket, api, adminToken, base, rounds, warmup, warmupRounds,
+          hubCpu, baselineCpu);
       System.out.println(r.lastLine());
     } catch (Exception e) {
       System.err.println("ingest benchmark failed: " + e.getMessage());
@@ -139,22 +145,24 @@ public final class IngestBenchmark {
 
   /** Runs the warm-up and the alternating rounds; prints each round; answers the measurements. */
   static Result run(Vertx vertx, String baselineSocket, String hubSocket, String api, String adminToken,
-      BenchWorkload base, int rounds, long warmupMessages, ProcessCpu hubCpu, ProcessCpu baselineCpu)
-      throws Exception {
+      BenchWorkload base, int rounds, long warmupMessages, int warmupRounds, ProcessCpu hubCpu,
+      ProcessCpu baselineCpu) throws Exception {
     String tag = Long.toString(System.currentTimeMillis(), 36);
     List<BenchRound> hub = new ArrayList<>();
     List<BenchRound> baseline = new ArrayList<>();
-    for (int round = warmupMessages > 0 ? 0 : 1; round <= rounds; round++) {
-      BenchWorkload bw = round == 0 ? base.withMessages(Math.max(base.connections(), warmupMessages)) : base;
-      String label = round == 0 ? "warm-up" : "round " + round;
+    // rounds 1 - warmupRounds .. 0 are the warm-up, 1 .. rounds are measured
+    for (int round = warmupMessages > 0 ? 1 - warmupRounds : 1; round <= rounds; round++) {
+      BenchWorkload bw = round <= 0 ? base.withMessages(Math.max(base.connections(), warmupMessages)) : base;
+      String label = round <= 0
+          ? "warm-up" + (warmupRounds > 1 ? " " + (round + warmupRounds) : "") : "round " + round;
       if (baselineSocket != null) {
         BenchWorkload w = new BenchWorkload(baselineSocket, bw.connections(), bw.messages(), bw.messageBytes(),
             bw.batchBytes(), bw.probeEvery(), 0, false, bw.hello(), bw.clientThreads());
         String settled = MachineCpu.awaitQuiet(QUIET, QUIET_MAX_WAIT_MS);
         long[] cpu0 = cpuNow(baselineCpu);
-        BenchRound r = BenchClient.round(vertx, w, "baseline", round, "bench-" + tag + "-b" + round)
+        BenchRound r = BenchClient.round(vertx, w, "baseline", Math.max(0, round), "bench-" + tag + "-b" + (round + warmupRounds))
             .await(600, TimeUnit.SECONDS);
-        System.out.println((round == 0 ? label + ": " : "") + r.format() + cpuPerMessage(baselineCpu, cpu0, r)
+        System.out.println((round <= 0 ? label + ": " : "") + r.format() + cpuPerMessage(baselineCpu, cpu0, r)
             + settled);
         if (round > 0) {
           baseline.add(r);
@@ -163,13 +171,13 @@ public final class IngestBenchmark {
       if (hubSocket != null) {
         BenchWorkload w = new BenchWorkload(hubSocket, bw.connections(), bw.messages(), bw.messageBytes(),
             bw.batchBytes(), bw.probeEvery(), 0, true, bw.hello(), bw.clientThreads());
-        BenchClient.enqueueJobs(vertx, api, adminToken, w.connections(), tag + "-r" + round)
+        BenchClient.enqueueJobs(vertx, api, adminToken, w.connections(), tag + "-r" + (round + warmupRounds))
             .await(60, TimeUnit.SECONDS);
         String settled = MachineCpu.awaitQuiet(QUIET, QUIET_MAX_WAIT_MS);
         long[] cpu0 = cpuNow(hubCpu);
-        BenchRound r = BenchClient.round(vertx, w, "hub", round, "bench-" + tag + "-h" + round)
+        BenchRound r = BenchClient.round(vertx, w, "hub", Math.max(0, round), "bench-" + tag + "-h" + (round + warmupRounds))
             .await(600, TimeUnit.SECONDS);
-        System.out.println((round == 0 ? label + ": " : "") + r.format() + cpuPerMessage(hubCpu, cpu0, r)
+        System.out.println((round <= 0 ? label + ": " : "") + r.format() + cpuPerMessage(hubCpu, cpu0, r)
             + settled);
         if (!r.errorsByCode().isEmpty()) {
           System.out.println("  WARNING: the hub rejected messages in this round; its rate is not a valid ingest number");

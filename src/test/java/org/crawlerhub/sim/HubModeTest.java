@@ -95,7 +95,7 @@ class HubModeTest {
     BenchWorkload w = new BenchWorkload(null, 4, 1_200, 300, 4096, 100, 0, false, true, 1);
 
     // WHEN one warm-up and two measured rounds alternate between the targets
-    IngestBenchmark.Result r = IngestBenchmark.run(vertx, baselineSocket, socket, api, "admin", w, 2, 400, null, null);
+    IngestBenchmark.Result r = IngestBenchmark.run(vertx, baselineSocket, socket, api, "admin", w, 2, 400, 1, null, null);
 
     // THEN the hub's rounds ran on claimed jobs without rejections, and the ratio line has both rates
     assertThat(r.hub()).hasSize(2).allSatisfy(round -> {

@@ -28,7 +28,7 @@ class IngestBenchmarkTest {
     BenchWorkload w = new BenchWorkload(null, 4, 2_000, 300, 4096, 100, 0, false, true, 2);
 
     // WHEN two rounds run without warm-up
-    IngestBenchmark.Result r = IngestBenchmark.run(vertx, socket, null, null, null, w, 2, 0, null, null);
+    IngestBenchmark.Result r = IngestBenchmark.run(vertx, socket, null, null, null, w, 2, 0, 0, null, null);
 
     // THEN each round counted its 2,000 lines, probes and barriers were answered, nothing was lost
     assertThat(r.baseline()).hasSize(2).allSatisfy(round -> {
