@@ -255,14 +255,13 @@ final class CrawlerConnection {
       return;
     }
     batch = null;
-    JsonObject request = new JsonObject().put("batch", b.envelopes);
     DirectLane lane = busRequests == 0 ? gateway.directLane(batchAddress) : null;
     if (lane != null && lane.inThread()) {
       // the router partition runs on this event loop: routed now, answered within this read when
       // nothing asynchronous is involved (ARCHITECTURE, "Message flow" 2)
       Pending p = new Pending(this, b);
       pending.addLast(p);
-      lane.route(request, inboundOptions.getHeaders(), p::directReply);
+      lane.route(new JsonObject().put("batch", b.envelopes), inboundOptions.getHeaders(), p::directReply);
       if (!p.done) {
         p.timeoutAfter(gateway.inboundTimeout());
       }
@@ -282,7 +281,7 @@ final class CrawlerConnection {
     Pending p = new Pending(this, b);
     pending.addLast(p);
     busRequests++;
-    bus.request(batchAddress, request, inboundOptions).onComplete(p);
+    bus.request(batchAddress, new JsonObject().put("batch", b.envelopes), inboundOptions).onComplete(p);
   }
 
   /** Envelopes of one read, with what the gateway needs to answer each when the router cannot. */

@@ -77,8 +77,9 @@ public final class JsonTree {
       case VALUE_STRING:
         return p.getText();
       case VALUE_NUMBER_INT:
+        return p.getNumberValue(); // Integer, Long or BigInteger, as databind's untyped deserializer
       case VALUE_NUMBER_FLOAT:
-        return t == JsonToken.VALUE_NUMBER_FLOAT ? (Object) p.getDoubleValue() : p.getNumberValue();
+        return p.getDoubleValue();
       case VALUE_TRUE:
         return Boolean.TRUE;
       case VALUE_FALSE:
