@@ -225,6 +225,11 @@ public final class RouterVerticle extends VerticleBase {
     JobReport[] reports = new JobReport[n];
     int[] missing = {n};
     boolean collect = n > 1 && batchConsumers.get(Addresses.JOBS_COMMAND_BATCH) != null;
+    // While the batch is being routed, a reply that is complete already waits for endBatch: the
+    // collected commands (accepted progress to record included) go to the jobs service first, so
+    // the reply stays a barrier for every effect of the batch.
+    boolean[] routing = {true};
+    JsonObject[] early = new JsonObject[1];
     if (collect) {
       jobs.beginBatch();
     }
@@ -237,14 +242,26 @@ public final class RouterVerticle extends VerticleBase {
             reports[slot] = report;
             if (--missing[0] == 0) {
               publishReports(h, reports);
-              done.succeed(new JsonObject().put("replies", new JsonArray(java.util.Arrays.asList(replies))));
+              JsonObject all = new JsonObject().put("replies", new JsonArray(java.util.Arrays.asList(replies)));
+              if (routing[0]) {
+                early[0] = all;
+              } else {
+                done.succeed(all);
+              }
             }
           }
         });
       }
     } finally {
-      if (collect) {
-        jobs.endBatch();
+      try {
+        if (collect) {
+          jobs.endBatch();
+        }
+      } finally {
+        routing[0] = false;
+        if (early[0] != null) {
+          done.succeed(early[0]);
+        }
       }
     }
   }
