@@ -49,9 +49,10 @@ class FleetSimulatorTest {
   @Test
   @DisplayName("Every message the simulated fleet sends reaches the baseline server, in the expected mix")
   void fleetAgainstBaselineCountsMatch(Vertx vertx) throws Exception {
-    // GIVEN 6 crawlers doing 5 made-up jobs of 10 progress messages each, no heartbeat due
+    // GIVEN 6 crawlers doing 5 made-up jobs of 10 progress messages each at 200 messages/s (so all
+    // six are connected at once however loaded the machine is), no heartbeat due
     SimOptions o = options("--socket=" + socket, "--crawlers=6", "--jobs-per-crawler=5",
-        "--progress-per-job=10", "--fake-jobs", "--fail-share=0.3", "--heartbeat-ms=600000",
+        "--progress-per-job=10", "--rate=200", "--fake-jobs", "--fail-share=0.3", "--heartbeat-ms=600000",
         "--duration-s=30", "--event-loops=2", "--progress=lines");
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
 
