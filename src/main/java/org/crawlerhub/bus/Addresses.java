@@ -38,7 +38,7 @@ public final class Addresses {
   public static final String CRAWLER_BROADCAST = "hub.crawler.broadcast";
   /** publish: connection events (connected, authenticated, disconnected, heartbeat_timeout, rejected, error). */
   public static final String CRAWLER_EVENTS = "hub.crawler.events";
-  /** publish: every message accepted by the router, by type: {@code hub.crawler.message.<type>}. */
+  /** publish: every message accepted by the router, by type, except config {@code unpublishedMessageTypes}: {@code hub.crawler.message.<type>}. */
   public static final String CRAWLER_MESSAGE_PREFIX = "hub.crawler.message.";
 
   /**
@@ -46,7 +46,7 @@ public final class Addresses {
    * job_failed messages this node's router accepted from one connection in one batch, read once
    * into {@code JobReport}s, in receive order. The progress aggregators of this node consume it
    * instead of the envelopes on {@code hub.crawler.message.<type>} (which are still published, one
-   * per message).
+   * per message, for the types not in config {@code unpublishedMessageTypes}).
    */
   public static final String JOB_REPORTS_LOCAL = "hub.crawler.job-reports.local";
   /**

@@ -70,6 +70,7 @@ final class ConfigKeys {
       key(p, Type.BOOLEAN, false);
     }
     key("crawlerTokens", Type.STRING_LIST, false);
+    key("unpublishedMessageTypes", Type.STRING_LIST, false);
     key("cluster.members", Type.STRING_LIST, false);
     key("discovery.fanOut", Type.STRING_LIST_MAP, false);
     key("alerts.thresholds", Type.INT_MAP, false);
@@ -104,6 +105,7 @@ final class ConfigKeys {
     env.put("HUB_LEASE_GRACE", "leaseGrace");
     env.put("HUB_DATA_DIR", "dataDir");
     env.put("HUB_NATIVE_TRANSPORT", "nativeTransport");
+    env.put("HUB_UNPUBLISHED_MESSAGE_TYPES", "unpublishedMessageTypes");
     env.put("TCP_ENABLED", "tcpEnabled");
     ENV = Collections.unmodifiableMap(env);
   }

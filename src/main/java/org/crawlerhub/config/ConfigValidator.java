@@ -97,6 +97,9 @@ public final class ConfigValidator {
     if (c.crawlerTokens().stream().anyMatch(String::isBlank)) {
       errors.add("crawlerTokens: must not contain empty tokens");
     }
+    if (c.unpublishedMessageTypes().stream().anyMatch(String::isBlank)) {
+      errors.add("unpublishedMessageTypes: must not contain empty type names");
+    }
     if (c.http().enabled() && !isLoopback(c.http().host()) && c.http().adminToken() == null) {
       errors.add("http.adminToken: required when http.host is not a loopback address (http.host "
           + quote(c.http().host()) + "; set HUB_ADMIN_TOKEN)");

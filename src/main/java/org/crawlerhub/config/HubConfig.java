@@ -39,6 +39,7 @@ public record HubConfig(
     String logLevel,
     boolean enableMetrics,
     boolean nativeTransport,
+    List<String> unpublishedMessageTypes,
     Database database,
     Http http,
     List<String> crawlerTokens,
@@ -181,6 +182,9 @@ public record HubConfig(
         .put("logLevel", "info")
         .put("enableMetrics", true)
         .put("nativeTransport", true)
+        // job_progress is the hot path (hundreds of thousands a second); its progress is published
+        // aggregated on hub.progress.job.<jobId> / hub.progress.jobs, not once per line
+        .put("unpublishedMessageTypes", new JsonArray().add("job_progress"))
         .put("database", new JsonObject().put("poolSize", 10).put("user", "postgres")
             .put("writeBufferSize", 100000))
         .put("http", new JsonObject().put("enabled", true).put("port", 8080).put("host", "127.0.0.1")
@@ -255,6 +259,7 @@ public record HubConfig(
         j.getString("logLevel"),
         j.getBoolean("enableMetrics"),
         j.getBoolean("nativeTransport"),
+        strings(j.getJsonArray("unpublishedMessageTypes")),
         new Database(dbUrl, db.getInteger("poolSize"), db.getString("user"), db.getString("password"),
             db.getBoolean("embedded", dbUrl == null || dbUrl.isBlank()),
             db.getString("embeddedDir", Path.of(dataDir, "pg").toString()),
@@ -308,6 +313,7 @@ public record HubConfig(
         .put("jobTimeout", jobTimeout).put("retryAttempts", retryAttempts).put("retryDelay", retryDelay)
         .put("retryMaxDelay", retryMaxDelay).put("logLevel", logLevel).put("enableMetrics", enableMetrics)
         .put("nativeTransport", nativeTransport)
+        .put("unpublishedMessageTypes", new JsonArray(new ArrayList<>(unpublishedMessageTypes)))
         .put("database", database.toJson()).put("http", http.toJson())
         .put("crawlerTokens", new JsonArray(new ArrayList<>(crawlerTokens))).put("tls", tls.toJson())
         .put("cluster", cluster.toJson()).put("discovery", new JsonObject().put("fanOut", fan))

@@ -68,6 +68,8 @@ public final class RouterVerticle extends VerticleBase {
   private final int partition;
   private final Consumer<MessageRouter> customiser;
   private final Map<String, String> messageAddresses = new HashMap<>();
+  /** Types not published on {@code hub.crawler.message.<type>} (config {@code unpublishedMessageTypes}). */
+  private final java.util.Set<String> unpublished;
 
   private EventBus bus;
   private MessageRouter router;
@@ -98,6 +100,7 @@ public final class RouterVerticle extends VerticleBase {
    */
   public RouterVerticle(HubConfig cfg, int partition, Consumer<MessageRouter> customiser) {
     this.cfg = cfg;
+    this.unpublished = java.util.Set.copyOf(cfg.unpublishedMessageTypes());
     this.partition = partition;
     this.customiser = customiser;
   }
@@ -375,11 +378,12 @@ public final class RouterVerticle extends VerticleBase {
         if (readType == MessageType.HEARTBEAT || (readType == null && MessageType.HEARTBEAT.wire().equals(type))) {
           noteHeartbeat(msg);
         }
-        // Cluster-wide on purpose: every node's progress aggregator sees the whole fleet, so the
-        // aggregate is the same wherever it is asked (a single node pays nothing for this).
-        // Local consumers share the envelope read-only (no copy per consumer); remote nodes get
-        // it encoded as JSON.
-        bus.publish(messageAddress(type), msg.envelope(), publishOptions(msg.headers()));
+        // Cluster-wide, for whoever subscribes (local consumers share the envelope read-only, no
+        // copy per consumer; remote nodes get it encoded as JSON). Not for the types the config
+        // leaves out (job_progress by default): a publish costs the same with no subscriber.
+        if (type == null || !unpublished.contains(type)) {
+          bus.publish(messageAddress(type), msg.envelope(), publishOptions(msg.headers()));
+        }
       } else {
         counters.rejected(typeTag(type), result.error().code());
         report(msg, result, type, msg == null ? null : msg.jobId());

@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.State;
 public class ProtocolBenchmark {
   private static final int MAX = 1 << 20;
 
-  @Param({"heartbeat", "job_progress", "job_request", "jobs_discovered_100"})
+  @Param({"heartbeat", "job_progress", "job_progress_ingest", "job_request", "jobs_discovered_100"})
   public String type;
 
   private Buffer line;
@@ -50,6 +50,12 @@ public class ProtocolBenchmark {
               .put("resumeState", new JsonObject().put("currentPage", 12).put("entityType", "issue"))
               .put("itemCounts", new JsonObject().put("issues", 1200).put("notes", 3600))
               .put("processingRate", 42.5));
+      case "job_progress_ingest" -> m.put("type", "job_progress") // the line bench/ingest.sh sends (~300 bytes)
+          .put("jobId", "5f1c2a9e-8d7b-4c1a-9e3f-0a1b2c3d4e5f")
+          .put("data", new JsonObject().put("stage", "fetching").put("entityType", "issue")
+              .put("processed", 15624).put("total", 31251).put("message", "page 15624" + ".".repeat(120))
+              .put("resumeState", new JsonObject().put("currentPage", 15624))
+              .put("itemCounts", new JsonObject().put("issues", 15624).put("notes", 46872)));
       case "job_request" -> m.put("type", "job_request").put("data", new JsonObject().put("maxJobs", 1));
       case "jobs_discovered_100" -> {
         JsonArray entries = new JsonArray();

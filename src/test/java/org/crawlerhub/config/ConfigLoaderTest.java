@@ -174,6 +174,8 @@ class ConfigLoaderTest {
         Arguments.of("HUB_LEASE_GRACE", "120000", "leaseGrace", 120000),
         Arguments.of("HUB_DATA_DIR", "/var/lib/hub", "dataDir", "/var/lib/hub"),
         Arguments.of("HUB_NATIVE_TRANSPORT", "false", "nativeTransport", false),
+        Arguments.of("HUB_UNPUBLISHED_MESSAGE_TYPES", "job_progress,heartbeat", "unpublishedMessageTypes",
+            new JsonArray().add("job_progress").add("heartbeat")),
         Arguments.of("TCP_ENABLED", "true", "tcpEnabled", true));
   }
 
@@ -187,6 +189,14 @@ class ConfigLoaderTest {
 
     assertThat(actual).isEqualTo(expected);
     assertThat(actual).isInstanceOf(expected.getClass());
+  }
+
+  @Test
+  @DisplayName("HUB_UNPUBLISHED_MESSAGE_TYPES=[] publishes every type (a blank variable is unset, so [] says none)")
+  void emptyUnpublishedTypes() throws Exception {
+    env.put("HUB_UNPUBLISHED_MESSAGE_TYPES", "[]");
+
+    assertThat(valueAt(merged(), "unpublishedMessageTypes")).isEqualTo(new JsonArray());
   }
 
   @Test

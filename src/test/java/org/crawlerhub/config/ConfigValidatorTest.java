@@ -72,6 +72,8 @@ class ConfigValidatorTest {
             "heartbeatInterval: must be below heartbeatTimeout"),
         Arguments.of("TCP without crawler tokens", obj("tcpEnabled", true), "crawlerTokens: TCP is enabled"),
         Arguments.of("an empty crawler token", obj("crawlerTokens", new JsonArray().add("ok").add(" ")), "crawlerTokens: must not contain empty tokens"),
+        Arguments.of("an empty unpublished type", obj("unpublishedMessageTypes", new JsonArray().add("")),
+            "unpublishedMessageTypes: must not contain empty type names"),
         Arguments.of("non-loopback HTTP without admin token", nested("http", "host", "0.0.0.0"), "http.adminToken: required"),
         Arguments.of("TLS without key path", new JsonObject().put("tls", new JsonObject().put("enabled", true).put("certPath", "/etc/hosts")),
             "tls.keyPath: required"),

@@ -319,8 +319,9 @@ class GatewayBatchingTest extends GatewayTestBase {
   @Test
   @DisplayName("a job_request after a batch of job_progress is answered only after every one of them was accepted or rejected")
   void jobRequestIsABarrier() throws Exception {
-    // GIVEN a jobs service that answers progress late (one of them STALE_LEASE) and job_request at once
-    startHubWithRealRouter(new JsonObject());
+    // GIVEN a jobs service that answers progress late (one of them STALE_LEASE) and job_request at
+    // once, and a router publishing accepted progress
+    startHubWithRealRouter(new JsonObject().put("unpublishedMessageTypes", new JsonArray()));
     Queue<Long> progressPublished = new ConcurrentLinkedQueue<>();
     done(vertx.eventBus().<JsonObject>consumer(Addresses.message("job_progress"),
         m -> progressPublished.add(m.body().getJsonObject("data").getLong("processed"))).completion());

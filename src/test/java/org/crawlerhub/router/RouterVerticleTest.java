@@ -11,6 +11,7 @@ import static org.crawlerhub.router.RouterTestSupport.jobProgress;
 import static org.crawlerhub.router.RouterTestSupport.jobRequest;
 
 import io.micrometer.core.instrument.Counter;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -18,9 +19,12 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.bus.Addresses.Headers;
 import org.crawlerhub.config.HubConfig;
@@ -322,8 +326,8 @@ class RouterVerticleTest {
   @Test
   @DisplayName("an accepted message is published on hub.crawler.message.<type> with the same headers")
   void acceptedMessagesArePublished() {
-    // GIVEN a router, a jobs service accepting progress and a subscriber
-    deployRouter(config());
+    // GIVEN a router publishing every type, a jobs service accepting progress and a subscriber
+    deployRouter(config(new JsonObject().put("unpublishedMessageTypes", new JsonArray())));
     fakeJobs(cmd -> new JsonObject().put("frames", new JsonArray()));
     Future<Message<JsonObject>> progress = firstOn(Addresses.message("job_progress"));
     Future<Message<JsonObject>> beat = firstOn(Addresses.message("heartbeat"));
@@ -339,6 +343,54 @@ class RouterVerticleTest {
     assertThat(p.headers().get(Headers.NODE_ID)).isEqualTo(NODE);
     assertThat(p.headers().get(Headers.TRANSPORT)).isEqualTo("unix");
     assertThat(await(beat).body().getJsonObject("data").getString("systemStatus")).isEqualTo("processing");
+  }
+
+  @Test
+  @DisplayName("job_progress is not published on hub.crawler.message.<type> by default, every other accepted type is")
+  void progressIsNotPublishedByDefault() {
+    // GIVEN a router with the default configuration and subscribers on one context (in-order delivery)
+    deployRouter(config());
+    List<String> seen = subscribe("job_progress", "heartbeat", "job_completed");
+    fakeJobs(cmd -> new JsonObject().put("frames", new JsonArray()));
+    // WHEN it accepts progress, a heartbeat and then a job_completed
+    assertThat(await(gateway.send("c1", "crawler-1", jobProgress("j1", 42)))).isEmpty();
+    assertThat(await(gateway.send("c1", "crawler-1", heartbeat("processing", 1, 42)))).isEmpty();
+    assertThat(await(gateway.send("c1", "crawler-1", envelope("job_completed", "j1",
+        new JsonObject().put("success", true).put("finalCounts", new JsonObject()))))).isEmpty();
+    // THEN the heartbeat and job_completed are published, the progress is not
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("job_completed"));
+    assertThat(seen).containsExactly("heartbeat", "job_completed");
+  }
+
+  @Test
+  @DisplayName("unpublishedMessageTypes names the types left out of hub.crawler.message.<type>")
+  void unpublishedTypesAreConfigured() {
+    // GIVEN a router leaving heartbeats out (and so publishing job_progress)
+    deployRouter(config(new JsonObject().put("unpublishedMessageTypes", new JsonArray().add("heartbeat"))));
+    List<String> seen = subscribe("job_progress", "heartbeat", "job_completed");
+    fakeJobs(cmd -> new JsonObject().put("frames", new JsonArray()));
+    // WHEN it accepts a heartbeat, progress and then a job_completed
+    assertThat(await(gateway.send("c1", "crawler-1", heartbeat("processing", 1, 42)))).isEmpty();
+    assertThat(await(gateway.send("c1", "crawler-1", jobProgress("j1", 42)))).isEmpty();
+    assertThat(await(gateway.send("c1", "crawler-1", envelope("job_completed", "j1",
+        new JsonObject().put("success", true).put("finalCounts", new JsonObject()))))).isEmpty();
+    // THEN only the heartbeat is missing
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("job_completed"));
+    assertThat(seen).containsExactly("job_progress", "job_completed");
+  }
+
+  /** The types published on {@code hub.crawler.message.<type>}, in delivery order (one context for all). */
+  private List<String> subscribe(String... types) {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    Context ctx = vertx.getOrCreateContext();
+    await(Future.<Void>future(p -> ctx.runOnContext(v -> {
+      List<Future<Void>> registered = new ArrayList<>();
+      for (String t : types) {
+        registered.add(vertx.eventBus().<JsonObject>consumer(Addresses.message(t), m -> seen.add(t)).completion());
+      }
+      Future.all(registered).<Void>mapEmpty().onComplete(p);
+    })));
+    return seen;
   }
 
   @Test
