@@ -29,6 +29,15 @@ public final class JsonTree {
 
   /** The tree of one JSON text; {@link DecodeException} for anything that is not exactly one JSON value. */
   public static Object parse(Buffer line) {
+    return parse(line, false);
+  }
+
+  /**
+   * {@link #parse(Buffer)}, and with {@code dropNullMembers} an object member whose value is
+   * {@code null} is left out (the tree the protocol's "null means absent" rule makes, SPEC §1.2,
+   * without a second pass); {@code null} array elements are kept.
+   */
+  public static Object parse(Buffer line, boolean dropNullMembers) {
     ByteBuf buf = ((BufferInternal) line).getByteBuf();
     byte[] bytes;
     int off;
@@ -46,7 +55,7 @@ public final class JsonTree {
       if (first == null) {
         throw new DecodeException("Failed to decode: no content");
       }
-      Object value = value(p, first);
+      Object value = value(p, first, dropNullMembers);
       if (p.nextToken() != null) {
         throw new DecodeException("Unexpected trailing token");
       }
@@ -56,13 +65,18 @@ public final class JsonTree {
     }
   }
 
-  private static Object value(JsonParser p, JsonToken t) throws IOException {
+  private static Object value(JsonParser p, JsonToken t, boolean dropNulls) throws IOException {
     switch (t) {
       case START_OBJECT: {
         Map<String, Object> m = new LinkedHashMap<>();
         String name;
         while ((name = p.nextFieldName()) != null) {
-          m.put(name, value(p, p.nextToken()));
+          Object v = value(p, p.nextToken(), dropNulls);
+          if (v != null || !dropNulls) {
+            m.put(name, v);
+          } else {
+            m.remove(name); // a later null still overrides an earlier duplicate, as in the two-pass form
+          }
         }
         return m;
       }
@@ -70,7 +84,7 @@ public final class JsonTree {
         List<Object> l = new ArrayList<>();
         JsonToken e;
         while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
-          l.add(value(p, e));
+          l.add(value(p, e, dropNulls));
         }
         return l;
       }

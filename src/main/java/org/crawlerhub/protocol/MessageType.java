@@ -54,6 +54,39 @@ public enum MessageType {
     return direction == Direction.INBOUND;
   }
 
+  private static final MessageType[] ALL = values();
+  private static final byte[][] WIRE_BYTES = new byte[ALL.length][];
+
+  static {
+    for (MessageType t : ALL) {
+      WIRE_BYTES[t.ordinal()] = t.wire.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+  }
+
+  /**
+   * The type whose wire name is exactly the bytes {@code [start, end)} of {@code line}, or null:
+   * the name is compared in place (no String is made for it).
+   */
+  public static MessageType fromWire(io.vertx.core.buffer.Buffer line, int start, int end) {
+    int len = end - start;
+    for (MessageType t : ALL) {
+      byte[] w = WIRE_BYTES[t.ordinal()];
+      if (w.length == len && matches(line, start, w)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  private static boolean matches(io.vertx.core.buffer.Buffer line, int start, byte[] w) {
+    for (int i = w.length - 1; i >= 0; i--) { // names share prefixes (job_, token_refresh_): from the end
+      if (line.getByte(start + i) != w[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The type for a wire name, or null when unknown. */
   public static MessageType fromWire(String wire) {
     return wire == null ? null : BY_WIRE.get(wire);

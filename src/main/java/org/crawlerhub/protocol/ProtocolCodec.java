@@ -67,7 +67,7 @@ public final class ProtocolCodec {
     while (end < limit) {
       byte b = line.getByte(end);
       if (b == '"') {
-        return MessageType.fromWire(line.getString(start, end, "ISO-8859-1"));
+        return MessageType.fromWire(line, start, end);
       }
       if (b == '\\' || b < 0x20) { // an escape, a control character or a non-ASCII byte
         return null;
@@ -96,7 +96,7 @@ public final class ProtocolCodec {
     try {
       // Jackson parses the bytes directly and rejects malformed UTF-8 (bad start/continuation
       // bytes, overlong forms, surrogates, > U+10FFFF), so the happy path needs no extra pass or copy.
-      parsed = JsonTree.parse(line);
+      parsed = JsonTree.parse(line, true); // null members dropped while parsing: no stripNulls pass
     } catch (DecodeException e) {
       if (!isValidUtf8(line)) {
         throw new ProtocolException(ErrorCode.INVALID_JSON, "message is not valid UTF-8");
@@ -107,7 +107,7 @@ public final class ProtocolCodec {
       throw new ProtocolException(ErrorCode.NOT_AN_OBJECT,
           "message must be a JSON object, got " + describe(parsed));
     }
-    return normaliseEnvelope((JsonObject) parsed);
+    return normaliseParsed((JsonObject) parsed);
   }
 
   /** Strict UTF-8 check, only used to explain a rejected line (the parser already enforced it). */
@@ -123,6 +123,11 @@ public final class ProtocolCodec {
   /** Applies the envelope rules to an already parsed object (used for bus-injected messages too). */
   public static JsonObject normaliseEnvelope(JsonObject msg) {
     stripNulls(msg);
+    return normaliseParsed(msg);
+  }
+
+  /** The envelope rules but null removal, which the parser did already. */
+  private static JsonObject normaliseParsed(JsonObject msg) {
     MessageType type = MessageValidator.inboundType(msg.getMap().get("type"));
     // the type's own constant in place of the equal string just parsed: every later lookup by type
     // (validator, handler, counters, addresses) then hashes nothing and compares by identity

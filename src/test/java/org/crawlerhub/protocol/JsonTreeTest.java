@@ -49,6 +49,24 @@ class JsonTreeTest {
     assertThat(numberClasses(JsonTree.parse(direct(json)))).isEqualTo(numberClasses(vertx));
   }
 
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {
+      "{\"type\":\"job_progress\",\"jobId\":null,\"data\":{\"processed\":5,\"stage\":null,\"resumeState\":{\"page\":null}}}",
+      "{\"a\":[1,null,{\"b\":null,\"c\":[null]}],\"d\":null}",
+      "{\"dup\":1,\"dup\":null}",
+      "{\"dup\":null,\"dup\":2}",
+      "{\"only\":null}"})
+  @DisplayName("dropping null members while parsing gives the tree of parse + ProtocolCodec.stripNulls (array nulls kept)")
+  void dropsNullMembers(String json) {
+    // GIVEN a JSON text with null members; WHEN parsed dropping them, and the two-pass way
+    io.vertx.core.json.JsonObject twoPass = (io.vertx.core.json.JsonObject) Json.decodeValue(heap(json));
+    ProtocolCodec.stripNulls(twoPass);
+    // THEN the trees are equal, for heap and direct buffers
+    assertThat(JsonTree.parse(heap(json), true)).isEqualTo(twoPass);
+    assertThat(JsonTree.parse(direct(json), true)).isEqualTo(twoPass);
+    assertThat(twoPass.encode()).doesNotContain("\"dup\":null").doesNotContain("\"d\"");
+  }
+
   @ParameterizedTest(name = "[{index}] {0}")
   @ValueSource(strings = {"{\"a\":1} {\"b\":2}", "{\"a\":1", "{\"a\":}", "{'a':1}", "", "{\"a\":1} x",
       "{\"a\":1 /* comment */}"})

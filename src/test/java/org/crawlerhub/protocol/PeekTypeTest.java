@@ -21,6 +21,9 @@ class PeekTypeTest {
       "{\"type\" : \"job_progress\"}                                       | null",
       "{\"type\":\"job_\\u0070rogress\"}                                   | null",
       "{\"type\":\"weather\"}                                              | null",
+      "{\"type\":\"job_progresx\"}                                         | null",
+      "{\"type\":\"hob_progress\"}                                         | null",
+      "{\"type\":\"job_progres\"}                                          | null",
       "{\"type\":\"job_progress                                            | null",
       "{\"type\":\"\"}                                                     | null",
       "{\"type\":1}                                                        | null",
@@ -29,6 +32,14 @@ class PeekTypeTest {
   void peeks(String line, String expected) {
     MessageType t = ProtocolCodec.peekType(Buffer.buffer(line.strip()));
     assertThat(t == null ? null : t.name()).isEqualTo(expected);
+  }
+
+  @org.junit.jupiter.api.Test
+  @DisplayName("every wire name is recognised")
+  void everyName() {
+    for (MessageType t : MessageType.values()) {
+      assertThat(ProtocolCodec.peekType(Buffer.buffer("{\"type\":\"" + t.wire() + "\",\"data\":{}}"))).isSameAs(t);
+    }
   }
 
   @org.junit.jupiter.api.Test
