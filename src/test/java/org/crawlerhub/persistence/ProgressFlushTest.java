@@ -1,0 +1,114 @@
+package org.crawlerhub.persistence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.crawlerhub.testing.TestDatabase;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** {@link JobRepository#FLUSH_PROGRESS} against a real PostgreSQL: lease extension and in-place (HOT) updates. */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class ProgressFlushTest {
+  private static final long EXTEND_MS = 60_000;
+
+  private Vertx vertx;
+  private Pool pool;
+  private String url;
+  private JobRepository jobs;
+
+  @BeforeEach
+  void start() {
+    url = TestDatabase.freshDatabase();
+    vertx = Vertx.vertx();
+    pool = Database.pool(vertx, url, 2);
+    jobs = new JobRepository(pool);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    vertx.close().await(30, TimeUnit.SECONDS);
+  }
+
+  private static <T> T get(Future<T> f) throws Exception {
+    return f.await(30, TimeUnit.SECONDS);
+  }
+
+  private void runningJob(String id, String leaseExpiry) {
+    TestDatabase.exec(url, "INSERT INTO jobs (id, status, priority, entity_type, entity_id, attempt, max_attempts,"
+        + " lease_owner, lease_expires_at) VALUES ('" + id + "', 'running', 1, 'project', '" + id + "', 1, 3,"
+        + " 'crawler-1', " + leaseExpiry + ")");
+  }
+
+  private int flush(String id, long processed) throws Exception {
+    return get(jobs.flushProgress(List.of(new PendingProgress(id, "crawler-1", 1,
+        new JsonObject().put("processed", processed).put("total", 1000),
+        new JsonObject().put("page", processed), OffsetDateTime.now(ZoneOffset.UTC), EXTEND_MS))));
+  }
+
+  private Row row(String sql, Object... args) throws Exception {
+    return get(pool.preparedQuery(sql).execute(Tuple.wrap(args))).iterator().next();
+  }
+
+  @Test
+  @DisplayName("a flush extends a lease that fell a tenth of the extension behind, and leaves one ahead of that alone")
+  void leaseExtension() throws Exception {
+    // GIVEN a job whose lease runs out in 5 s and one whose lease runs out in 59 s
+    runningJob("short", "now() + interval '5 seconds'");
+    runningJob("fresh", "now() + interval '59 seconds'");
+    OffsetDateTime freshBefore = row("SELECT lease_expires_at FROM jobs WHERE id = $1", "fresh").getOffsetDateTime(0);
+    // WHEN progress of both is flushed with a 60 s extension
+    assertThat(flush("short", 1)).isEqualTo(1);
+    assertThat(flush("fresh", 1)).isEqualTo(1);
+    // THEN the short lease is now about 60 s ahead; the fresh one (more than 54 s ahead) is unchanged
+    assertThat(row("SELECT lease_expires_at > now() + interval '58 seconds' FROM jobs WHERE id = $1", "short")
+        .getBoolean(0)).isTrue();
+    assertThat(row("SELECT lease_expires_at FROM jobs WHERE id = $1", "fresh").getOffsetDateTime(0))
+        .isEqualTo(freshBefore);
+    // AND both got the progress
+    assertThat(row("SELECT progress ->> 'processed' FROM jobs WHERE id = $1", "fresh").getString(0)).isEqualTo("1");
+  }
+
+  @Test
+  @DisplayName("progress flushes of running jobs are HOT updates (no index entries), once the first one gave each row its progress")
+  void flushesAreHeapOnly() throws Exception {
+    // GIVEN 150 running jobs with fresh leases, written one after the other (full pages)
+    TestDatabase.exec(url, "INSERT INTO jobs (id, status, priority, entity_type, entity_id, attempt, max_attempts,"
+        + " lease_owner, lease_expires_at, full_path) SELECT 'j' || g, 'running', 1, 'project', 'e' || g, 1, 3,"
+        + " 'crawler-1', now() + interval '60 seconds', 'group/subgroup/project-' || g FROM generate_series(1, 150) g");
+    // WHEN the progress of all of them is flushed six times, one statement per flush as the jobs service does
+    for (int round = 1; round <= 6; round++) {
+      List<PendingProgress> batch = new java.util.ArrayList<>();
+      for (int g = 1; g <= 150; g++) {
+        batch.add(new PendingProgress("j" + g, "crawler-1", 1, new JsonObject().put("processed", round * 10)
+            .put("total", 1000).put("stage", "fetching"), new JsonObject().put("page", round),
+            OffsetDateTime.now(ZoneOffset.UTC), EXTEND_MS));
+      }
+      assertThat(get(jobs.flushProgress(batch))).isEqualTo(150);
+    }
+    // THEN most of the 900 were HOT updates (here 682: a first flush grows each row, and a full page
+    // has no room for the new version until dead ones are pruned; with the lease rewritten every
+    // time, none is). A backend reports its counts when it ends (close the pool); the statistics
+    // collector shows them within about a second.
+    get(pool.close());
+    pool = Database.pool(vertx, url, 1);
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() ->
+        row("SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'jobs'").getLong(0) >= 900);
+    Row stats = row("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'jobs'");
+    assertThat(stats.getLong(1)).as("HOT updates of %s", stats.getLong(0)).isGreaterThanOrEqualTo(600);
+  }
+}
