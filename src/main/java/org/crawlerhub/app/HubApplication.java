@@ -150,8 +150,11 @@ public final class HubApplication {
   }
 
   Future<String> deploy(Supplier<? extends io.vertx.core.Deployable> supplier, int instances) {
-    return vertx.deployVerticle(supplier, new DeploymentOptions().setInstances(instances))
-        .onSuccess(deployments::add);
+    return deploy(supplier, new DeploymentOptions().setInstances(instances));
+  }
+
+  Future<String> deploy(Supplier<? extends io.vertx.core.Deployable> supplier, DeploymentOptions options) {
+    return vertx.deployVerticle(supplier, options).onSuccess(deployments::add);
   }
 
   /** Stops the hub once: crawlers are told to shut down, verticles undeployed, database stopped. */

@@ -53,7 +53,7 @@ final class HubBootstrap {
     List<Future<String>> all = new ArrayList<>();
     for (int i = 0; i < partitions; i++) {
       int partition = i;
-      all.add(app.deploy(() -> new ProgressVerticle(cfg, partition, partitions), 1));
+      all.add(app.deploy(() -> new ProgressVerticle(cfg, partition, partitions), ProgressVerticle.deploymentOptions()));
     }
     return Future.all(all).mapEmpty();
   }

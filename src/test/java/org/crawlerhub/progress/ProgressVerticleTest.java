@@ -128,6 +128,41 @@ class ProgressVerticleTest {
   }
 
   @Test
+  @DisplayName("deployed as the hub deploys it, the aggregator keeps applying reports while every event loop is busy")
+  void aggregatorDoesNotWaitForEventLoops() throws Exception {
+    // GIVEN a partition deployed with the hub's options, a started job, and a milestone listener on a
+    // worker context (so neither side needs an event loop to see the report applied)
+    ProgressBus.sync(vertx.deployVerticle(new ProgressVerticle(ProgressBus.config("node-a", null, 50), 0, 1,
+        ProgressOptions.defaults().withClock(clock).withPartialIntervalMs(100)), ProgressVerticle.deploymentOptions()));
+    bus.startJob("job-busy", "crawler-1", 1);
+    reportAndWait("crawler-1", "job-busy", 0, 100);
+    java.util.concurrent.CompletableFuture<JsonObject> milestone = new java.util.concurrent.CompletableFuture<>();
+    ProgressBus.sync(vertx.deployVerticle(new io.vertx.core.VerticleBase() {
+      @Override
+      public io.vertx.core.Future<?> start() {
+        return vertx.eventBus().<JsonObject>consumer(Addresses.PROGRESS_MILESTONES, m -> milestone.complete(m.body()))
+            .completion();
+      }
+    }, new io.vertx.core.DeploymentOptions().setThreadingModel(io.vertx.core.ThreadingModel.WORKER)));
+    // WHEN every event loop is held for 3 s and the crawler reports half the job meanwhile
+    java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+    ((io.vertx.core.internal.VertxInternal) vertx).nettyEventLoopGroup().forEach(loop -> loop.execute(() -> {
+      try {
+        held.await(3, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }));
+    clock.advance(Duration.ofSeconds(1));
+    bus.progress("crawler-1", "job-busy", clock.instant(), 50, 100L);
+    // THEN the milestone is announced within a second, while the loops are still held
+    JsonObject m = milestone.get(1, TimeUnit.SECONDS);
+    held.countDown();
+    assertThat(m.getString("jobId")).isEqualTo("job-busy");
+    assertThat(m.getInteger("milestone")).isEqualTo(25);
+  }
+
+  @Test
   @DisplayName("milestones 25/50/75/90/100 are announced once each despite duplicate and out-of-order reports")
   void milestonesOnceEach() {
     // GIVEN a running job and a listener on the milestone address
