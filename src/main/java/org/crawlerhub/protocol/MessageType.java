@@ -1,5 +1,7 @@
 package org.crawlerhub.protocol;
 
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -59,7 +61,7 @@ public enum MessageType {
 
   static {
     for (MessageType t : ALL) {
-      WIRE_BYTES[t.ordinal()] = t.wire.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      WIRE_BYTES[t.ordinal()] = t.wire.getBytes(StandardCharsets.US_ASCII);
     }
   }
 
@@ -67,7 +69,7 @@ public enum MessageType {
    * The type whose wire name is exactly the bytes {@code [start, end)} of {@code line}, or null:
    * the name is compared in place (no String is made for it).
    */
-  public static MessageType fromWire(io.vertx.core.buffer.Buffer line, int start, int end) {
+  public static MessageType fromWire(Buffer line, int start, int end) {
     int len = end - start;
     for (MessageType t : ALL) {
       byte[] w = WIRE_BYTES[t.ordinal()];
@@ -78,7 +80,7 @@ public enum MessageType {
     return null;
   }
 
-  private static boolean matches(io.vertx.core.buffer.Buffer line, int start, byte[] w) {
+  private static boolean matches(Buffer line, int start, byte[] w) {
     for (int i = w.length - 1; i >= 0; i--) { // names share prefixes (job_, token_refresh_): from the end
       if (line.getByte(start + i) != w[i]) {
         return false;

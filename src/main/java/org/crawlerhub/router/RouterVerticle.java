@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.crawlerhub.bus.Addresses;
@@ -69,7 +70,7 @@ public final class RouterVerticle extends VerticleBase {
   private final Consumer<MessageRouter> customiser;
   private final Map<String, String> messageAddresses = new HashMap<>();
   /** Types not published on {@code hub.crawler.message.<type>} (config {@code unpublishedMessageTypes}). */
-  private final java.util.Set<String> unpublished;
+  private final Set<String> unpublished;
 
   private EventBus bus;
   private MessageRouter router;
@@ -100,7 +101,7 @@ public final class RouterVerticle extends VerticleBase {
    */
   public RouterVerticle(HubConfig cfg, int partition, Consumer<MessageRouter> customiser) {
     this.cfg = cfg;
-    this.unpublished = java.util.Set.copyOf(cfg.unpublishedMessageTypes());
+    this.unpublished = Set.copyOf(cfg.unpublishedMessageTypes());
     this.partition = partition;
     this.customiser = customiser;
   }
