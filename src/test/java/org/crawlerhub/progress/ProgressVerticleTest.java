@@ -6,14 +6,21 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.Timer;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.metrics.HubMetrics;
@@ -136,17 +143,17 @@ class ProgressVerticleTest {
         ProgressOptions.defaults().withClock(clock).withPartialIntervalMs(100)), ProgressVerticle.deploymentOptions()));
     bus.startJob("job-busy", "crawler-1", 1);
     reportAndWait("crawler-1", "job-busy", 0, 100);
-    java.util.concurrent.CompletableFuture<JsonObject> milestone = new java.util.concurrent.CompletableFuture<>();
-    ProgressBus.sync(vertx.deployVerticle(new io.vertx.core.VerticleBase() {
+    CompletableFuture<JsonObject> milestone = new CompletableFuture<>();
+    ProgressBus.sync(vertx.deployVerticle(new VerticleBase() {
       @Override
-      public io.vertx.core.Future<?> start() {
+      public Future<?> start() {
         return vertx.eventBus().<JsonObject>consumer(Addresses.PROGRESS_MILESTONES, m -> milestone.complete(m.body()))
             .completion();
       }
-    }, new io.vertx.core.DeploymentOptions().setThreadingModel(io.vertx.core.ThreadingModel.WORKER)));
+    }, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
     // WHEN every event loop is held for 3 s and the crawler reports half the job meanwhile
-    java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
-    ((io.vertx.core.internal.VertxInternal) vertx).nettyEventLoopGroup().forEach(loop -> loop.execute(() -> {
+    CountDownLatch held = new CountDownLatch(1);
+    ((VertxInternal) vertx).nettyEventLoopGroup().forEach(loop -> loop.execute(() -> {
       try {
         held.await(3, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
