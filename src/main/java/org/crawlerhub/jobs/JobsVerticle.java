@@ -81,6 +81,8 @@ public final class JobsVerticle extends VerticleBase {
   private final Map<String, Future<Void>> crawlerWrites = new HashMap<>();
   /** Latest progress per job since the last flush (coalesced: one write per job per flush). */
   private final LinkedHashMap<String, ProgressSlot> pendingProgress = new LinkedHashMap<>();
+  /** What the flush in flight took from {@link #pendingProgress} (empty when none is). */
+  private Map<String, ProgressSlot> flushingProgress = Map.of();
   private final Map<String, CrawlerSessionRepository.Heartbeat> pendingHeartbeats = new LinkedHashMap<>();
   /** connectionId -> connection known from hub.crawler.events (cluster-wide). */
   private final Map<String, Connection> connections = new HashMap<>();
@@ -541,6 +543,9 @@ public final class JobsVerticle extends VerticleBase {
   private void transition(Replier msg, LeaseCache.Entry e, String jobId, String to, String crawlerId,
       String reason, JsonObject details, JsonObject progress, JsonObject resume) {
     ProgressSlot pending = pendingProgress.remove(jobId);
+    if (pending == null) {
+      pending = flushingProgress.get(jobId); // taken by a flush still in flight, which may skip the row
+    }
     if (pending != null && pending.attempt == e.attempt()) {
       JsonObject latest = pending.progressWithTime();
       progress = progress == null ? latest : latest.mergeIn(progress);
@@ -635,11 +640,24 @@ public final class JobsVerticle extends VerticleBase {
       long extend = cfg.heartbeatTimeout() + cfg.leaseGrace();
       pendingProgress.forEach((id, slot) -> batch.add(slot.toPending(id, gone.contains(slot.owner) ? 0 : extend)));
       pendingProgress.clear();
+      flushingProgress = slots; // a transition meanwhile still merges the latest progress
       for (int i = 0; i < batch.size(); i += FLUSH_CHUNK) {
         List<PendingProgress> chunk = batch.subList(i, Math.min(batch.size(), i + FLUSH_CHUNK));
         long started = System.nanoTime();
         work.add(jobs.flushProgress(chunk)
-            .onSuccess(n -> BatchMetrics.record("progress", chunk.size(), System.nanoTime() - started))
+            .onSuccess(out -> {
+              BatchMetrics.record("progress", chunk.size(), System.nanoTime() - started);
+              // rows a transition's transaction held: the next flush writes them, unless a newer
+              // update is pending or the job left this lease (the transition took the progress along)
+              for (String id : out.busy()) {
+                ProgressSlot slot = slots.get(id);
+                LeaseCache.Entry e = cache.get(id);
+                if (slot != null && e != null && "running".equals(e.status()) && e.attempt() == slot.attempt
+                    && slot.owner.equals(e.owner())) {
+                  pendingProgress.putIfAbsent(id, slot);
+                }
+              }
+            })
             .onFailure(err -> {
               if (PgErrors.isTransient(err)) {
                 // Database away: keep what failed unless a newer update arrived; it goes with the next flush.
@@ -663,6 +681,7 @@ public final class JobsVerticle extends VerticleBase {
     flushing = true;
     return Future.join(work).transform(x -> {
       flushing = false;
+      flushingProgress = Map.of();
       return Future.succeededFuture();
     });
   }

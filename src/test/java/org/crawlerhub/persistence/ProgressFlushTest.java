@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** {@link JobRepository#FLUSH_PROGRESS} against a real PostgreSQL: lease extension and in-place (HOT) updates. */
+/** {@link JobRepository#FLUSH_PROGRESS} against a real PostgreSQL: fencing, lease extension, in-place (HOT) updates, no lock waits. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ProgressFlushTest {
   private static final long EXTEND_MS = 60_000;
@@ -54,10 +55,13 @@ class ProgressFlushTest {
         + " 'crawler-1', " + leaseExpiry + ")");
   }
 
+  private static PendingProgress progress(String id, long processed) {
+    return new PendingProgress(id, "crawler-1", 1, new JsonObject().put("processed", processed).put("total", 1000),
+        new JsonObject().put("page", processed), OffsetDateTime.now(ZoneOffset.UTC), EXTEND_MS);
+  }
+
   private int flush(String id, long processed) throws Exception {
-    return get(jobs.flushProgress(List.of(new PendingProgress(id, "crawler-1", 1,
-        new JsonObject().put("processed", processed).put("total", 1000),
-        new JsonObject().put("page", processed), OffsetDateTime.now(ZoneOffset.UTC), EXTEND_MS))));
+    return get(jobs.flushProgress(List.of(progress(id, processed)))).written();
   }
 
   private Row row(String sql, Object... args) throws Exception {
@@ -107,5 +111,52 @@ class ProgressFlushTest {
         + " FROM pg_stat_user_tables WHERE relname = 'jobs'");
     assertThat(stats.getLong(2)).as("pages holding the rows").isEqualTo(1);
     assertThat(stats.getLong(1)).as("HOT updates of %s", stats.getLong(0)).isEqualTo(12);
+  }
+
+  @Test
+  @DisplayName("a row another transaction holds is skipped and reported busy at once, not waited for")
+  void lockedRowIsSkipped() throws Exception {
+    // GIVEN two running jobs, one of them locked by a transaction still open (a transition being committed)
+    runningJob("held", "now() + interval '60 seconds'");
+    runningJob("free", "now() + interval '60 seconds'");
+    SqlConnection other = get(pool.getConnection());
+    try {
+      get(other.query("BEGIN").execute());
+      get(other.query("UPDATE jobs SET updated_at = now() WHERE id = 'held'").execute());
+
+      // WHEN progress of both is flushed while that transaction holds the row
+      JobRepository.FlushOutcome out = get(jobs.flushProgress(List.of(progress("held", 5), progress("free", 5))));
+
+      // THEN the flush returned without waiting: the free job written, the held one reported busy
+      assertThat(out.written()).isEqualTo(1);
+      assertThat(out.busy()).containsExactly("held");
+      assertThat(row("SELECT progress ->> 'processed' FROM jobs WHERE id = $1", "free").getString(0)).isEqualTo("5");
+      assertThat(row("SELECT progress FROM jobs WHERE id = $1", "held").getValue(0)).isNull();
+
+      // AND once the transaction ends, the next flush writes it; the other session could go on meanwhile
+      get(other.query("UPDATE jobs SET updated_at = now() WHERE id = 'free'").execute());
+      get(other.query("COMMIT").execute());
+    } finally {
+      other.close();
+    }
+    assertThat(flush("held", 6)).isEqualTo(1);
+    assertThat(row("SELECT progress ->> 'processed' FROM jobs WHERE id = $1", "held").getString(0)).isEqualTo("6");
+  }
+
+  @Test
+  @DisplayName("progress of a job that is no longer its owner's running attempt is dropped, not written or retried")
+  void finishedJobIsFenced() throws Exception {
+    // GIVEN a job that completed and one taken over by another crawler
+    runningJob("done", "now() + interval '60 seconds'");
+    runningJob("taken", "now() + interval '60 seconds'");
+    TestDatabase.exec(url, "UPDATE jobs SET status = 'completed', progress = '{\"processed\": 100}' WHERE id = 'done'");
+    TestDatabase.exec(url, "UPDATE jobs SET lease_owner = 'crawler-2' WHERE id = 'taken'");
+    // WHEN progress of the old lease of both arrives in a flush
+    JobRepository.FlushOutcome out = get(jobs.flushProgress(List.of(progress("done", 7), progress("taken", 7))));
+    // THEN neither is written, nor reported busy (it would be retried)
+    assertThat(out.written()).isZero();
+    assertThat(out.busy()).isEmpty();
+    assertThat(row("SELECT progress ->> 'processed' FROM jobs WHERE id = $1", "done").getString(0)).isEqualTo("100");
+    assertThat(row("SELECT progress FROM jobs WHERE id = $1", "taken").getValue(0)).isNull();
   }
 }

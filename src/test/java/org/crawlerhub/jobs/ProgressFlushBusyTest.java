@@ -1,0 +1,69 @@
+package org.crawlerhub.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.crawlerhub.jobs.JobsHarness.get;
+import static org.crawlerhub.jobs.JobsHarness.progress;
+import static org.crawlerhub.jobs.JobsHarness.spec;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.SqlConnection;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.crawlerhub.testing.TestDatabase;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The progress flush skips rows another transaction holds (it never waits for them) and loses nothing by it. */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class ProgressFlushBusyTest {
+  private JobsHarness hub;
+
+  @BeforeEach
+  void start() {
+    hub = JobsHarness.start(JobsHarness.baseConfig(TestDatabase.freshDatabase()));
+  }
+
+  @AfterEach
+  void stop() {
+    hub.close();
+  }
+
+  @Test
+  @DisplayName("progress of a job whose row another transaction holds is written by a later flush once it is free")
+  void busyRowIsWrittenLater() throws Exception {
+    // GIVEN a running job whose row another session holds in an open transaction
+    String id = hub.enqueue(spec("busy/one", 1)).get(0);
+    assertThat(hub.request("c", 1)).hasSize(1);
+    hub.command("c", "job_started", id, new JsonObject());
+    SqlConnection other = get(hub.pool.getConnection());
+    try {
+      get(other.query("BEGIN").execute());
+      get(other.query("UPDATE jobs SET updated_at = now() WHERE id = '" + id + "'").execute());
+
+      // WHEN the crawler reports progress and several flushes (every 100 ms) pass
+      hub.command("c", "job_progress", id, progress(42, 100));
+      Thread.sleep(600);
+
+      // THEN nothing is written while the row is held (and the flushes did not wait: see below)
+      assertThat(hub.job(id).getJsonObject("progress")).isNull();
+      get(other.query("COMMIT").execute());
+    } finally {
+      other.close();
+    }
+
+    // AND once it is free, a later flush writes the progress without any new message
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+      JsonObject written = hub.job(id).getJsonObject("progress");
+      assertThat(written).isNotNull();
+      assertThat(written.getInteger("processed")).isEqualTo(42);
+    });
+    // AND the lifecycle path was never held up by a waiting flush
+    JsonObject done = hub.command("c", "job_completed", id, new JsonObject().put("success", true));
+    assertThat(done.getJsonArray("frames")).isEmpty();
+    assertThat(hub.job(id).getString("status")).isEqualTo("completed");
+  }
+}
