@@ -9,10 +9,17 @@ import java.util.List;
 /** Discovered GitLab namespaces ({@code areas}), upserted idempotently by (gitlab_id, type). */
 public final class AreaRepository {
 
-  /** One batch of areas; the batch must not contain the same (gitlab_id, type) twice. */
+  /**
+   * One batch of areas; the batch must not contain the same (gitlab_id, type) twice. Rows go in key
+   * order, so two discoveries upserting overlapping areas lock them in the same order and one waits
+   * for the other instead of each holding a row the other wants (a deadlock, broken by PostgreSQL
+   * only after {@code deadlock_timeout}).
+   */
   public static final String UPSERT = """
       INSERT INTO areas (gitlab_id, type, name, full_path, parent_id, discovered_by)
       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+        AS u(gitlab_id, type, name, full_path, parent_id, discovered_by)
+      ORDER BY u.gitlab_id, u.type
       ON CONFLICT (gitlab_id, type) DO UPDATE SET name = EXCLUDED.name, full_path = EXCLUDED.full_path,
         parent_id = coalesce(EXCLUDED.parent_id, areas.parent_id), updated_at = now()""";
 
