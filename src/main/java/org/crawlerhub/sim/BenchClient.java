@@ -27,6 +27,12 @@ final class BenchClient {
    */
   static Future<BenchRound> round(Vertx vertx, BenchWorkload w, String target, int round, String crawlerPrefix,
       long warmupNanos, LatencyHistogram warmupProbes) {
+    return round(vertx, w, target, round, crawlerPrefix, warmupNanos, warmupProbes, null);
+  }
+
+  /** {@link #round(Vertx, BenchWorkload, String, int, String, long, LatencyHistogram)}, every measured probe also in {@code probeLog}. */
+  static Future<BenchRound> round(Vertx vertx, BenchWorkload w, String target, int round, String crawlerPrefix,
+      long warmupNanos, LatencyHistogram warmupProbes, ProbeLog probeLog) {
     List<BenchGroup> groups = new ArrayList<>();
     int threads = Math.min(w.clientThreads(), w.connections());
     for (int t = 0; t < threads; t++) {
@@ -36,6 +42,7 @@ final class BenchClient {
       }
       BenchGroup g = new BenchGroup(w, indices, crawlerPrefix);
       g.warmupNanos = warmupNanos;
+      g.probeLog = probeLog;
       groups.add(g);
     }
     List<String> deployments = new ArrayList<>();

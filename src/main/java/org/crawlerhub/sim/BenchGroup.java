@@ -42,6 +42,8 @@ final class BenchGroup extends VerticleBase {
   final LatencyHistogram warmupProbeLatency = new LatencyHistogram();
   /** Probes sent before this long into the blast count as warm-up (0: none). */
   long warmupNanos;
+  /** Where measured probes are also logged one by one (null: not logged). */
+  ProbeLog probeLog;
   final LatencyHistogram barrierLatency = new LatencyHistogram();
   final Map<String, Long> errorsByCode = new TreeMap<>();
   private NetClient client;
@@ -214,8 +216,13 @@ final class BenchGroup extends VerticleBase {
       switch (p.kind()) {
         case CLAIM -> onClaim(msg.getJsonObject("data").getJsonArray("jobs", new JsonArray()));
         case SETUP_BARRIER -> ready.tryComplete();
-        case PROBE -> (p.sentAt() - blastStart < warmupNanos ? warmupProbeLatency : probeLatency)
-            .record(now - p.sentAt());
+        case PROBE -> {
+          boolean warm = p.sentAt() - blastStart < warmupNanos;
+          (warm ? warmupProbeLatency : probeLatency).record(now - p.sentAt());
+          if (!warm && probeLog != null) {
+            probeLog.add(p.sentAt(), now - p.sentAt());
+          }
+        }
         case FINAL_BARRIER -> {
           barrierLatency.record(now - p.sentAt());
           blastDone.tryComplete();

@@ -2,6 +2,8 @@ package org.crawlerhub.sim;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -36,6 +38,7 @@ public final class LatencyBenchmark {
         --warmup-s=5             the first seconds of the run, not counted
         --separate-warmup        warm up on other connections/jobs, then measure on new ones
         --connections=64 --probe-every=10 --message-bytes=300 --client-threads=1
+        --probe-log=PATH         every measured probe to PATH.<target> (bench/probe-stalls.py reads it)
       """;
 
   public static void main(String[] args) throws Exception {
@@ -56,6 +59,7 @@ public final class LatencyBenchmark {
     int messageBytes = a.integer("message-bytes", 300);
     int threads = a.integer("client-threads", 1);
     boolean separateWarmup = a.has("separate-warmup");
+    String probeLogPath = a.string("probe-log", null);
     a.rejectUnknown();
     if ((baselineSocket == null && hubSocket == null) || rate <= 0 || (hubSocket != null && !SimOptions.isLoopbackUrl(api))) {
       System.err.println("give --baseline-socket and/or --hub-socket, --rate > 0, a loopback --api\n" + USAGE);
@@ -80,13 +84,15 @@ public final class LatencyBenchmark {
             BenchClient.enqueueJobs(vertx, api, adminToken, connections, tag + "-lat").await(60, TimeUnit.SECONDS);
           }
           LatencyHistogram warm = new LatencyHistogram();
+          ProbeLog log = probeLogPath == null ? null : new ProbeLog();
           BenchRound r = BenchClient.round(vertx, w, target, 1, "lat-" + tag + "-" + target,
-              TimeUnit.SECONDS.toNanos(warmup), warm).await((warmup + duration) * 10 + 120, TimeUnit.SECONDS);
+              TimeUnit.SECONDS.toNanos(warmup), warm, log).await((warmup + duration) * 10 + 120, TimeUnit.SECONDS);
           if (warmup > 0) {
             System.out.println("warm-up: " + line(target, rate, r, warm));
           }
           System.out.println(line(target, rate, r, r.probeLatency()));
           saturationNote(rate, r);
+          writeLog(log, probeLogPath, target);
           continue;
         }
         for (int phase = warmup > 0 ? 0 : 1; phase <= 1; phase++) {
@@ -96,8 +102,10 @@ public final class LatencyBenchmark {
           if (hub) {
             BenchClient.enqueueJobs(vertx, api, adminToken, connections, tag + "-lat" + phase).await(60, TimeUnit.SECONDS);
           }
-          BenchRound r = BenchClient.round(vertx, w, target, phase, "lat-" + tag + "-" + target + phase)
+          ProbeLog log = probeLogPath == null || phase == 0 ? null : new ProbeLog();
+          BenchRound r = BenchClient.round(vertx, w, target, phase, "lat-" + tag + "-" + target + phase, 0, null, log)
               .await(seconds * 10 + 120, TimeUnit.SECONDS);
+          writeLog(log, probeLogPath, target);
           String line = line(target, rate, r, r.probeLatency());
           System.out.println(phase == 0 ? "warm-up: " + line : line);
           if (phase == 1) {
@@ -118,6 +126,14 @@ public final class LatencyBenchmark {
         "latency target=%s rate=%.0f achieved=%.0f p50_ms=%.3f p95_ms=%.3f p99_ms=%.3f max_ms=%.3f probes=%d errors=%s",
         target, rate, r.msgsPerSecond(), p.percentile(50) / 1e6, p.percentile(95) / 1e6,
         p.percentile(99) / 1e6, p.max() / 1e6, p.count(), r.errorsByCode().isEmpty() ? "none" : r.errorsByCode());
+  }
+
+  private static void writeLog(ProbeLog log, String path, String target) throws IOException {
+    if (log != null) {
+      Path file = Path.of(path + "." + target);
+      log.write(file);
+      System.out.println("probe log: " + log.size() + " probes in " + file);
+    }
   }
 
   private static void saturationNote(double rate, BenchRound r) {
