@@ -645,16 +645,17 @@ public final class JobsVerticle extends VerticleBase {
         List<PendingProgress> chunk = batch.subList(i, Math.min(batch.size(), i + FLUSH_CHUNK));
         long started = System.nanoTime();
         work.add(jobs.flushProgress(chunk)
-            .onSuccess(out -> {
+            .onSuccess(written -> {
               BatchMetrics.record("progress", chunk.size(), System.nanoTime() - started);
-              // rows a transition's transaction held: the next flush writes them, unless a newer
-              // update is pending or the job left this lease (the transition took the progress along)
-              for (String id : out.busy()) {
-                ProgressSlot slot = slots.get(id);
-                LeaseCache.Entry e = cache.get(id);
-                if (slot != null && e != null && "running".equals(e.status()) && e.attempt() == slot.attempt
+              // not written: a row a transition's transaction held (the next flush writes it, unless
+              // a newer update is pending), or the job left this lease (dropped: a transition took
+              // the progress along, or the lease is someone else's now)
+              for (PendingProgress p : chunk) {
+                ProgressSlot slot = slots.get(p.jobId());
+                LeaseCache.Entry e = written.contains(p.jobId()) ? null : cache.get(p.jobId());
+                if (e != null && "running".equals(e.status()) && e.attempt() == slot.attempt
                     && slot.owner.equals(e.owner())) {
-                  pendingProgress.putIfAbsent(id, slot);
+                  pendingProgress.putIfAbsent(p.jobId(), slot);
                 }
               }
             })
