@@ -774,15 +774,17 @@ public final class JobsVerticle extends VerticleBase {
     if (crawlerIds.isEmpty()) {
       return;
     }
-    leaseWrites = leaseWrites.transform(x -> setLeaseExpiry(crawlerIds, ms, 3)
+    boolean renewal = "renewal".equals(why); // the periodic one skips rows a transition holds (JobRepository.RENEW_LEASES)
+    leaseWrites = leaseWrites.transform(x -> setLeaseExpiry(crawlerIds, ms, renewal, 3)
         .onFailure(err -> LOG.warn("Could not set lease expiry ({}) for {} crawlers: {}", why, crawlerIds.size(),
             PgErrors.describe(err))));
   }
 
   /** Retries a transient failure (e.g. a deadlock with a batch touching the same rows) a few times. */
-  private Future<Integer> setLeaseExpiry(List<String> crawlerIds, long ms, int tries) {
-    return jobs.setLeaseExpiry(crawlerIds, ms).recover(err -> tries > 1 && PgErrors.isTransient(err) && !stopped
-        ? vertx.timer(100).compose(v -> setLeaseExpiry(crawlerIds, ms, tries - 1))
+  private Future<Integer> setLeaseExpiry(List<String> crawlerIds, long ms, boolean renewal, int tries) {
+    Future<Integer> write = renewal ? jobs.renewLeases(crawlerIds, ms) : jobs.setLeaseExpiry(crawlerIds, ms);
+    return write.recover(err -> tries > 1 && PgErrors.isTransient(err) && !stopped
+        ? vertx.timer(100).compose(v -> setLeaseExpiry(crawlerIds, ms, renewal, tries - 1))
         : Future.failedFuture(err));
   }
 

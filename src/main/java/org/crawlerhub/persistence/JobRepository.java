@@ -119,6 +119,19 @@ public final class JobRepository {
       FROM mine m WHERE j.id = m.id
       RETURNING j.id""";
 
+  /**
+   * The periodic renewal of the live leases of the given crawlers to now + {@code $2} ms. Rows another
+   * transaction holds (a transition of that job being committed) are skipped, not waited for: a
+   * statement over many rows that waits holds the rows it updated, and a write-buffer lane's
+   * transaction holding one row and wanting another makes a deadlock (broken only after
+   * {@code deadlock_timeout}, 1 s). A skipped lease is renewed by the next round: renewals come every
+   * {@code heartbeatInterval}, the lease lasts {@code heartbeatTimeout} + {@code leaseGrace}.
+   */
+  public static final String RENEW_LEASES = """
+      UPDATE jobs SET lease_expires_at = now() + $2::bigint * interval '1 millisecond'
+      WHERE id IN (SELECT id FROM jobs WHERE lease_owner = ANY($1::text[]) AND status IN ('assigned','running')
+                   FOR UPDATE SKIP LOCKED)""";
+
   /** Sets the lease expiry of every live lease of the given crawlers to now + {@code $2} ms. */
   public static final String SET_LEASE_EXPIRY = """
       UPDATE jobs SET lease_expires_at = now() + $2::bigint * interval '1 millisecond'
@@ -371,6 +384,13 @@ public final class JobRepository {
   /** Sets lease expiry = now + {@code ms} for every live lease of {@code crawlerIds}. */
   public Future<Integer> setLeaseExpiry(List<String> crawlerIds, long ms) {
     return pool.preparedQuery(SET_LEASE_EXPIRY)
+        .execute(Tuple.tuple().addArrayOfString(crawlerIds.toArray(String[]::new)).addValue(ms))
+        .map(RowSet::rowCount);
+  }
+
+  /** {@link #RENEW_LEASES}: renews the live leases of {@code crawlerIds} no row lock is held on; rows renewed. */
+  public Future<Integer> renewLeases(List<String> crawlerIds, long ms) {
+    return pool.preparedQuery(RENEW_LEASES)
         .execute(Tuple.tuple().addArrayOfString(crawlerIds.toArray(String[]::new)).addValue(ms))
         .map(RowSet::rowCount);
   }

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** {@link JobRepository#FLUSH_PROGRESS} against a real PostgreSQL: fencing, lease extension, in-place (HOT) updates, no lock waits. */
+/** {@link JobRepository#FLUSH_PROGRESS} and {@link JobRepository#RENEW_LEASES} against a real PostgreSQL: fencing, lease extension, in-place (HOT) updates, no lock waits. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ProgressFlushTest {
   private static final long EXTEND_MS = 60_000;
@@ -157,5 +157,31 @@ class ProgressFlushTest {
     assertThat(written).isEmpty();
     assertThat(row("SELECT progress ->> 'processed' FROM jobs WHERE id = $1", "done").getString(0)).isEqualTo("100");
     assertThat(row("SELECT progress FROM jobs WHERE id = $1", "taken").getValue(0)).isNull();
+  }
+
+  @Test
+  @DisplayName("the periodic lease renewal skips a row another transaction holds instead of waiting for it")
+  void renewalSkipsLockedRows() throws Exception {
+    // GIVEN two jobs of one crawler with leases 5 s ahead, one of them held by an open transaction
+    runningJob("held", "now() + interval '5 seconds'");
+    runningJob("free", "now() + interval '5 seconds'");
+    SqlConnection other = get(pool.getConnection());
+    try {
+      get(other.query("BEGIN").execute());
+      get(other.query("UPDATE jobs SET updated_at = now() WHERE id = 'held'").execute());
+
+      // WHEN the crawler's leases are renewed by 60 s
+      int renewed = get(jobs.renewLeases(List.of("crawler-1"), EXTEND_MS));
+
+      // THEN it returned without waiting, having renewed the free one only
+      assertThat(renewed).isEqualTo(1);
+      assertThat(row("SELECT lease_expires_at > now() + interval '58 seconds' FROM jobs WHERE id = $1", "free")
+          .getBoolean(0)).isTrue();
+      get(other.query("COMMIT").execute());
+    } finally {
+      other.close();
+    }
+    assertThat(row("SELECT lease_expires_at < now() + interval '6 seconds' FROM jobs WHERE id = $1", "held")
+        .getBoolean(0)).isTrue();
   }
 }
