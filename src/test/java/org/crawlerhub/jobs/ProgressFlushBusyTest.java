@@ -6,10 +6,12 @@ import static org.crawlerhub.jobs.JobsHarness.get;
 import static org.crawlerhub.jobs.JobsHarness.progress;
 import static org.crawlerhub.jobs.JobsHarness.spec;
 
+import io.micrometer.core.instrument.DistributionSummary;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlConnection;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.crawlerhub.metrics.HubMetrics;
 import org.crawlerhub.testing.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,9 +34,16 @@ class ProgressFlushBusyTest {
     hub.close();
   }
 
+  /** Progress flushes completed so far in this JVM (the hub's batch metric). */
+  private static long progressFlushes() {
+    DistributionSummary s = HubMetrics.registry().find(HubMetrics.PERSISTENCE_BATCH_SIZE).tag("kind", "progress")
+        .summary();
+    return s == null ? 0 : s.count();
+  }
+
   @Test
   @DisplayName("progress of a job whose row another transaction holds is written by a later flush once it is free")
-  void busyRowIsWrittenLater() throws Exception {
+  void busyRowIsWrittenLater() {
     // GIVEN a running job whose row another session holds in an open transaction
     String id = hub.enqueue(spec("busy/one", 1)).get(0);
     assertThat(hub.request("c", 1)).hasSize(1);
@@ -44,9 +53,10 @@ class ProgressFlushBusyTest {
       get(other.query("BEGIN").execute());
       get(other.query("UPDATE jobs SET updated_at = now() WHERE id = '" + id + "'").execute());
 
-      // WHEN the crawler reports progress and several flushes (every 100 ms) pass
+      // WHEN the crawler reports progress and two flushes (every 100 ms) complete
+      long flushes = progressFlushes();
       hub.command("c", "job_progress", id, progress(42, 100));
-      Thread.sleep(600);
+      await().atMost(Duration.ofSeconds(10)).until(() -> progressFlushes() >= flushes + 2);
 
       // THEN nothing is written while the row is held (and the flushes did not wait: see below)
       assertThat(hub.job(id).getJsonObject("progress")).isNull();
