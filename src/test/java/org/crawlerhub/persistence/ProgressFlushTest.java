@@ -65,6 +65,14 @@ class ProgressFlushTest {
     return get(jobs.flushProgress(List.of(progress(id, processed)))).size();
   }
 
+  /** A connection whose open transaction holds the row of job {@code id} (as a transition being committed would). */
+  private SqlConnection holdRow(String id) throws Exception {
+    SqlConnection other = get(pool.getConnection());
+    get(other.query("BEGIN").execute());
+    get(other.preparedQuery("UPDATE jobs SET updated_at = now() WHERE id = $1").execute(Tuple.of(id)));
+    return other;
+  }
+
   private Row row(String sql, Object... args) throws Exception {
     return get(pool.preparedQuery(sql).execute(Tuple.wrap(args))).iterator().next();
   }
@@ -120,10 +128,8 @@ class ProgressFlushTest {
     // GIVEN two running jobs, one of them locked by a transaction still open (a transition being committed)
     runningJob("held", "now() + interval '60 seconds'");
     runningJob("free", "now() + interval '60 seconds'");
-    SqlConnection other = get(pool.getConnection());
+    SqlConnection other = holdRow("held");
     try {
-      get(other.query("BEGIN").execute());
-      get(other.query("UPDATE jobs SET updated_at = now() WHERE id = 'held'").execute());
 
       // WHEN progress of both is flushed while that transaction holds the row
       Set<String> written = get(jobs.flushProgress(List.of(progress("held", 5), progress("free", 5))));
@@ -165,10 +171,8 @@ class ProgressFlushTest {
     // GIVEN two jobs of one crawler with leases 5 s ahead, one of them held by an open transaction
     runningJob("held", "now() + interval '5 seconds'");
     runningJob("free", "now() + interval '5 seconds'");
-    SqlConnection other = get(pool.getConnection());
+    SqlConnection other = holdRow("held");
     try {
-      get(other.query("BEGIN").execute());
-      get(other.query("UPDATE jobs SET updated_at = now() WHERE id = 'held'").execute());
 
       // WHEN the crawler's leases are renewed by 60 s
       int renewed = get(jobs.renewLeases(List.of("crawler-1"), EXTEND_MS));
