@@ -21,6 +21,14 @@ public final class PgErrors {
         || t instanceof ClassCastException || t instanceof IndexOutOfBoundsException);
   }
 
+  /**
+   * A deadlock or serialization failure (SQLSTATE 40P01, 40001): PostgreSQL aborted this one
+   * transaction to let a concurrent one go on. The database is fine; running it again is the fix.
+   */
+  public static boolean isConflict(Throwable t) {
+    return t instanceof PgException pe && ("40P01".equals(pe.getSqlState()) || "40001".equals(pe.getSqlState()));
+  }
+
   /** A short description for logs and error messages; never carries bound parameters. */
   public static String describe(Throwable t) {
     if (t instanceof PgException pe) {

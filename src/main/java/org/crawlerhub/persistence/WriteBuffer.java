@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class WriteBuffer {
   private static final Logger LOG = LoggerFactory.getLogger(WriteBuffer.class);
+  /** Immediate re-runs of a batch PostgreSQL aborted for a concurrent transaction before it counts as an outage. */
+  private static final int MAX_CONFLICT_RETRIES = 3;
   /** Sum over every buffer of this JVM, exported as {@link HubMetrics#PERSISTENCE_BUFFERED}. */
   private static final AtomicInteger BUFFERED = new AtomicInteger();
 
@@ -73,6 +75,7 @@ public final class WriteBuffer {
     boolean busy;
     long backoffMs;
     int isolate; // > 0: replay one write per transaction to find a permanently failing one
+    int conflicts; // immediate re-runs of the current batch after a deadlock or serialization failure
 
     void drain() {
       if (busy || closed || queue.isEmpty()) {
@@ -129,6 +132,7 @@ public final class WriteBuffer {
       }
       healthy = true;
       backoffMs = 0;
+      conflicts = 0;
       for (int i = 0; i < batch.size(); i++) {
         queue.poll();
         size--;
@@ -143,6 +147,16 @@ public final class WriteBuffer {
     }
 
     private void failed(List<Submission<?>> batch, Throwable cause) {
+      if (PgErrors.isConflict(cause) && conflicts < MAX_CONFLICT_RETRIES) {
+        // PostgreSQL aborted this transaction for a concurrent one (a deadlock, a serialization
+        // failure): the database is up, so run the batch again at once instead of going into the
+        // outage mode (backoff, early acknowledgements, lease scans paused)
+        conflicts++;
+        LOG.info("PostgreSQL aborted a write batch of {} ({}); running it again", batch.size(), PgErrors.describe(cause));
+        drain();
+        return;
+      }
+      conflicts = 0;
       if (PgErrors.isTransient(cause)) {
         if (healthy) {
           LOG.warn("PostgreSQL write failed ({}); buffering writes and retrying", PgErrors.describe(cause));

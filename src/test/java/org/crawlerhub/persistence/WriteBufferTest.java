@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.crawlerhub.testing.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -95,5 +96,33 @@ class WriteBufferTest {
       }
     });
     assertThat(refused).isTrue();
+  }
+
+  @Test
+  @DisplayName("a batch PostgreSQL aborts as a deadlock victim is run again at once, without the outage mode")
+  void deadlockVictimIsRunAgain() throws Exception {
+    // GIVEN a write whose first transaction is aborted with SQLSTATE 40P01 (deadlock detected)
+    AtomicInteger attempts = new AtomicInteger();
+    boolean[] healthyAfterFailure = new boolean[1];
+    WriteBuffer.Submission<Integer> s = onContext(() -> {
+      WriteBuffer buffer = new WriteBuffer(vertx, pool, 100, 1, 8, 60_000);
+      WriteBuffer.Submission<Integer> sub = buffer.submit("k", conn -> {
+        if (attempts.incrementAndGet() == 1) {
+          return conn.query("DO $$ BEGIN RAISE EXCEPTION 'simulated' USING ERRCODE = '40P01'; END $$").execute()
+              .map(rs -> 0);
+        }
+        healthyAfterFailure[0] = buffer.healthy();
+        return conn.preparedQuery("INSERT INTO wb_log (k, v) VALUES ($1, $2)").execute(Tuple.of("k", 1)).map(rs -> 1);
+      });
+      return sub.committed().map(v -> sub);
+    });
+
+    // THEN it ran twice and committed, the buffer never left its healthy mode and the write was not
+    // acknowledged early, as it is while the database is away
+    assertThat(attempts.get()).isEqualTo(2);
+    assertThat(healthyAfterFailure[0]).isTrue();
+    assertThat(s.delayed().isComplete()).isFalse();
+    assertThat(pool.query("SELECT count(*) FROM wb_log").execute().await(30, TimeUnit.SECONDS)
+        .iterator().next().getLong(0)).isEqualTo(1);
   }
 }
