@@ -130,7 +130,6 @@ class ProgressFlushTest {
     runningJob("free", "now() + interval '60 seconds'");
     SqlConnection other = holdRow("held");
     try {
-
       // WHEN progress of both is flushed while that transaction holds the row
       Set<String> written = get(jobs.flushProgress(List.of(progress("held", 5), progress("free", 5))));
 
@@ -173,7 +172,6 @@ class ProgressFlushTest {
     runningJob("free", "now() + interval '5 seconds'");
     SqlConnection other = holdRow("held");
     try {
-
       // WHEN the crawler's leases are renewed by 60 s
       int renewed = get(jobs.renewLeases(List.of("crawler-1"), EXTEND_MS));
 
