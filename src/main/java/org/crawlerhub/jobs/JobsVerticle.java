@@ -816,8 +816,13 @@ public final class JobsVerticle extends VerticleBase {
           LOG.info("Lease of job {} (crawler {}) {}: {} -> {} attempt {}", x.jobId(), x.crawlerId(),
               "stuck".equals(x.reason()) ? "timed out" : "expired", x.from(), x.to(), x.attempt());
         }
-        cache.put(x.jobId(), new LeaseCache.Entry(x.to(), null, x.attempt(), x.maxAttempts()));
-        pendingProgress.remove(x.jobId());
+        // a claim of the requeued job on another connection may have been answered first: keep it
+        if (cache.advance(x.jobId(), new LeaseCache.Entry(x.to(), null, x.attempt(), x.maxAttempts()))) {
+          ProgressSlot slot = pendingProgress.get(x.jobId());
+          if (slot != null && slot.attempt <= x.attempt()) {
+            pendingProgress.remove(x.jobId());
+          }
+        }
         publish(event(x.jobId(), x.from(), x.to(), x.attempt(), x.maxAttempts(), x.crawlerId(), x.reason(), null, at));
       }
     });

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.crawlerhub.bus.LeaseView;
 import org.crawlerhub.persistence.LeaseRow;
+import org.crawlerhub.protocol.JobStatusOrder;
 
 /**
  * In-memory view of job leases (jobId -> status, owner, attempt), filled by claims and lifecycle
@@ -90,6 +91,22 @@ final class LeaseCache {
     return e;
   }
 
+  /**
+   * A move learned from another statement or node than the one that made the cached state (the
+   * lease scan, another node's event): replies on different connections come back in any order,
+   * so it replaces the entry only if it is a later state of the job (attempt, then status).
+   *
+   * @return whether the entry was replaced
+   */
+  boolean advance(String jobId, Entry e) {
+    Entry known = entries.get(jobId);
+    if (known != null && !JobStatusOrder.isNewer(e.attempt, e.status, known.attempt, known.status)) {
+      return false;
+    }
+    put(jobId, e);
+    return true;
+  }
+
   void remove(String jobId) {
     entries.remove(jobId);
     view.remove(jobId);
@@ -101,8 +118,11 @@ final class LeaseCache {
     mirrorIfCached(jobId, e);
   }
 
-  /** Another node moved the job: its new status, attempt and owner. */
+  /** Another node moved the job: its new status, attempt and owner, unless the entry already shows a later state. */
   void follow(String jobId, Entry e, String status, int attempt, String owner) {
+    if (!JobStatusOrder.isNewer(attempt, status, e.attempt, e.status)) {
+      return;
+    }
     e.status = status;
     e.attempt = attempt;
     e.owner = owner;

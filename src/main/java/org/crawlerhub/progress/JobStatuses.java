@@ -3,9 +3,8 @@ package org.crawlerhub.progress;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Job lifecycle statuses (SPEC §2.1) as the aggregator counts them, and the order used to tell a
- * late (already applied) transition from a missed one when the start-up snapshot and live
- * {@code hub.job.events} overlap.
+ * Job lifecycle statuses (SPEC §2.1) as the aggregator counts them. Which of two transitions is
+ * the later one is {@link org.crawlerhub.protocol.JobStatusOrder}'s to say.
  */
 final class JobStatuses {
   static final String[] ALL = {"queued", "assigned", "running", "completed", "failed", "cancelled", "dead"};
@@ -24,19 +23,6 @@ final class JobStatuses {
       case "failed": return 4;
       case "cancelled": return 5;
       case "dead": return 6;
-      default: return -1;
-    }
-  }
-
-  /** Order within one attempt: queued < assigned < running < failed < completed|cancelled|dead. */
-  static int rank(String status) {
-    int i = index(status);
-    switch (i) {
-      case 0: return 0;
-      case 1: return 1;
-      case 2: return 2;
-      case 4: return 3;
-      case 3: case 5: case 6: return 4;
       default: return -1;
     }
   }

@@ -29,6 +29,7 @@ import org.crawlerhub.metrics.HubMetrics;
 import org.crawlerhub.persistence.Database;
 import org.crawlerhub.protocol.JobReport;
 import org.crawlerhub.protocol.JobReportBatch;
+import org.crawlerhub.protocol.JobStatusOrder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -280,8 +281,7 @@ public final class ProgressVerticle extends VerticleBase {
       counts.add(from, -1);
     } else if (s.status.equals(to) && attempt == s.attempt) {
       return; // already applied (start-up snapshot raced the event)
-    } else if (attempt < s.attempt
-        || (attempt == s.attempt && JobStatuses.rank(to) <= JobStatuses.rank(s.status))) {
+    } else if (!JobStatusOrder.isNewer(attempt, to, s.attempt, s.status)) {
       return; // older than what we know
     } else {
       counts.add(s.status, -1); // we missed a transition: count from what we knew

@@ -63,4 +63,26 @@ class LeaseCacheTest {
     assertThat(view.size()).isZero();
     assertThat(cache.size()).isZero();
   }
+
+  @Test
+  @DisplayName("a move reported late (the lease scan, another node) does not replace a later state of the job")
+  void lateMovesDoNotGoBack() {
+    // a retry requeued the job at attempt 2 and a claim answered first took it
+    cache.put("r", new LeaseCache.Entry("assigned", "crawler-2", 2, 3));
+    assertThat(cache.advance("r", new LeaseCache.Entry("queued", null, 2, 3))).isFalse();
+    assertThat(cache.get("r").owner()).isEqualTo("crawler-2");
+    // the same attempt, later status; a later attempt; an unknown job: applied
+    cache.put("s", new LeaseCache.Entry("running", "crawler-1", 2, 2));
+    assertThat(cache.advance("s", new LeaseCache.Entry("dead", null, 2, 2))).isTrue();
+    cache.put("t", new LeaseCache.Entry("running", "crawler-1", 1, 3));
+    assertThat(cache.advance("t", new LeaseCache.Entry("queued", null, 2, 3))).isTrue();
+    assertThat(cache.advance("u", new LeaseCache.Entry("queued", null, 2, 3))).isTrue();
+    assertThat(cache.get("t").status()).isEqualTo("queued");
+    // another node's events in the wrong order: the running one stays
+    LeaseCache.Entry v = new LeaseCache.Entry("running", "crawler-2", 3, 3);
+    cache.put("v", v);
+    cache.follow("v", v, "assigned", 3, "crawler-2");
+    cache.follow("v", v, "queued", 3, null);
+    assertThat(view.running("v")).isEqualTo(new LeaseView.Lease("crawler-2", 3));
+  }
 }
