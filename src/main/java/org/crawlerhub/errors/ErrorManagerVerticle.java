@@ -128,7 +128,7 @@ public final class ErrorManagerVerticle extends VerticleBase {
     primary = roles.putIfAbsent(PRIMARY_KEY, deploymentID()) == null;
     String url = cfg.database() == null ? null : cfg.database().url();
     if (url != null && !url.isBlank()) {
-      pool = Database.pool(vertx, url, 2);
+      pool = Database.pool(vertx, url, 2, "errors");
       repo = new ErrorRepository(pool);
     } else {
       LOG.warn("Error manager has no database: errors are published and counted but not persisted");

@@ -87,8 +87,21 @@ public final class Database implements AutoCloseable {
 
   /** A reactive pool of {@code size} connections bound to the calling context's Vert.x. */
   public static Pool pool(Vertx vertx, String url, int size) {
+    return pool(vertx, url, size, null);
+  }
+
+  /**
+   * Same, named {@code name} in the {@code vertx_pool_*} metrics ({@code pool_name}), so an
+   * operator sees which pool's connections are busy or waited for. One name per pool: pools of
+   * the same name share their gauges.
+   */
+  public static Pool pool(Vertx vertx, String url, int size, String name) {
+    PoolOptions options = new PoolOptions().setMaxSize(size);
+    if (name != null) {
+      options.setName(name);
+    }
     return PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(size))
+        .with(options)
         .connectingTo(PgConnectOptions.fromUri(url).setCachePreparedStatements(true))
         .using(vertx)
         .build();

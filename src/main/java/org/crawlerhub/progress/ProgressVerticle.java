@@ -534,7 +534,7 @@ public final class ProgressVerticle extends VerticleBase {
       applyHeldEvents();
       return Future.succeededFuture();
     }
-    pool = Database.pool(vertx, url, 1);
+    pool = Database.pool(vertx, url, 1, "progress-" + partition);
     ProgressRepository repo = new ProgressRepository(pool);
     return loadWithRetry(repo, 1)
         .onSuccess(this::applySnapshot)
