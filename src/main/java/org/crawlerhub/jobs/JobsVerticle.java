@@ -13,12 +13,16 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,12 +75,17 @@ public final class JobsVerticle extends VerticleBase {
   private static final List<String> STATUSES = JobsApi.STATUSES;
   private static final Map<String, AtomicLong> BY_STATUS = new ConcurrentHashMap<>();
   private static final int FLUSH_CHUNK = 5000;
+  /** Most crawlers whose job_requests one claim statement serves. */
+  private static final int CLAIM_BATCH = 500;
 
   private final HubConfig cfg;
   private final String nodeId;
   private LeaseCache cache;
   private final Map<String, Future<LeaseCache.Entry>> loading = new HashMap<>();
   private final Map<String, Future<Void>> claimChains = new HashMap<>();
+  /** Claims waiting for the claim statement in flight to finish ({@link #runClaims}). */
+  private final ArrayDeque<ClaimRequest> claimQueue = new ArrayDeque<>();
+  private boolean claiming;
   /** Per crawler: settles when every lifecycle write it sent so far is committed (or buffered). */
   private final Map<String, Future<Void>> crawlerWrites = new HashMap<>();
   /** Latest progress per job since the last flush (coalesced: one write per job per flush). */
@@ -112,6 +121,8 @@ public final class JobsVerticle extends VerticleBase {
   private boolean stopped;
 
   private record Connection(String crawlerId, boolean local) {}
+
+  private record ClaimRequest(Replier msg, String crawlerId, int want, Promise<Void> answered) {}
 
   /** Mutable so the hot job_progress path allocates nothing per message beyond the message itself. */
   private static final class ProgressSlot {
@@ -364,38 +375,90 @@ public final class JobsVerticle extends VerticleBase {
     next.onComplete(x -> claimChains.remove(crawlerId, next));
   }
 
+  /** Queues a claim; the returned future completes once the crawler has its job_response. */
   private Future<Void> claim(Replier msg, String crawlerId, int n) {
-    long leaseMs = cfg.heartbeatTimeout() + cfg.leaseGrace();
-    return jobs.claim(crawlerId, n, cfg.maxConcurrentJobs(), leaseMs, nodeId).transform(ar -> {
-      if (ar.failed()) {
-        LOG.warn("job_request of crawler {}: claim failed ({})", crawlerId, PgErrors.describe(ar.cause()));
-        replyFrames(msg, Frames.jobResponse(new JsonArray()), Frames.error(ErrorCode.INTERNAL,
-            "database unavailable: no jobs can be handed out right now, retry later", "job_request", null));
-        return Future.succeededFuture();
+    ClaimRequest r = new ClaimRequest(msg, crawlerId, n, Promise.promise());
+    claimQueue.add(r);
+    if (!claiming) {
+      runClaims();
+    }
+    return r.answered().future();
+  }
+
+  /**
+   * Runs the queued claims, all of them (up to {@value #CLAIM_BATCH} crawlers) in one statement,
+   * one statement at a time: a single request goes at once, and the requests arriving while a
+   * statement runs wait for it and then go together. Fifty crawlers asking at the same moment
+   * used to be fifty statements queueing for the pool's connections and skipping each other's
+   * locked rows at the head of the queue.
+   */
+  private void runClaims() {
+    if (claimQueue.isEmpty()) {
+      claiming = false;
+      return;
+    }
+    claiming = true;
+    List<ClaimRequest> batch = new ArrayList<>();
+    Set<String> crawlers = new HashSet<>();
+    for (Iterator<ClaimRequest> it = claimQueue.iterator(); it.hasNext() && batch.size() < CLAIM_BATCH; ) {
+      ClaimRequest r = it.next();
+      if (crawlers.add(r.crawlerId())) { // one row per crawler: its lease count is read once per statement
+        batch.add(r);
+        it.remove();
       }
-      JsonArray out = new JsonArray();
-      String at = Instant.now().toString();
-      for (Row r : ar.result()) {
-        String id = r.getString("id");
-        int attempt = r.getInteger("attempt");
-        int max = r.getInteger("max_attempts");
-        cache.put(id, new LeaseCache.Entry("assigned", crawlerId, attempt, max));
-        JsonObject simple = new JsonObject().put("id", id).put("entityType", r.getString("entity_type"))
-            .put("entityId", r.getString("entity_id")).put("gitlabUrl", r.getString("gitlab_url"))
-            .put("accessToken", r.getString("access_token"));
-        Object resume = r.getJson("resume_state");
-        if (resume != null) {
-          simple.put("resumeState", resume);
-        }
-        out.add(simple);
-        publish(event(id, "queued", "assigned", attempt, max, crawlerId, "job_request", null, at));
-      }
-      if (!out.isEmpty()) {
-        LOG.debug("Crawler {} claimed {} jobs", crawlerId, out.size());
-      }
-      replyFrames(msg, Frames.jobResponse(out));
-      return Future.succeededFuture();
+    }
+    List<String> ids = new ArrayList<>(batch.size());
+    List<Integer> wants = new ArrayList<>(batch.size());
+    batch.forEach(r -> {
+      ids.add(r.crawlerId());
+      wants.add(r.want());
     });
+    long leaseMs = cfg.heartbeatTimeout() + cfg.leaseGrace();
+    long started = System.nanoTime();
+    jobs.claim(ids, wants, cfg.maxConcurrentJobs(), leaseMs, nodeId).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("job_request of {} crawler(s) ({}...): claim failed ({})", batch.size(), ids.get(0),
+            PgErrors.describe(ar.cause()));
+        for (ClaimRequest r : batch) {
+          replyFrames(r.msg(), Frames.jobResponse(new JsonArray()), Frames.error(ErrorCode.INTERNAL,
+              "database unavailable: no jobs can be handed out right now, retry later", "job_request", null));
+          r.answered().complete();
+        }
+      } else {
+        BatchMetrics.record("claim", batch.size(), System.nanoTime() - started);
+        answerClaims(batch, ar.result());
+      }
+      runClaims();
+    });
+  }
+
+  private void answerClaims(List<ClaimRequest> batch, RowSet<Row> rows) {
+    Map<String, JsonArray> byCrawler = new HashMap<>();
+    String at = Instant.now().toString();
+    for (Row r : rows) {
+      String id = r.getString("id");
+      String crawlerId = r.getString("lease_owner");
+      int attempt = r.getInteger("attempt");
+      int max = r.getInteger("max_attempts");
+      cache.put(id, new LeaseCache.Entry("assigned", crawlerId, attempt, max));
+      JsonObject simple = new JsonObject().put("id", id).put("entityType", r.getString("entity_type"))
+          .put("entityId", r.getString("entity_id")).put("gitlabUrl", r.getString("gitlab_url"))
+          .put("accessToken", r.getString("access_token"));
+      Object resume = r.getJson("resume_state");
+      if (resume != null) {
+        simple.put("resumeState", resume);
+      }
+      byCrawler.computeIfAbsent(crawlerId, k -> new JsonArray()).add(simple);
+      publish(event(id, "queued", "assigned", attempt, max, crawlerId, "job_request", null, at));
+    }
+    for (ClaimRequest r : batch) {
+      JsonArray out = byCrawler.getOrDefault(r.crawlerId(), new JsonArray());
+      if (!out.isEmpty()) {
+        LOG.debug("Crawler {} claimed {} jobs", r.crawlerId(), out.size());
+      }
+      replyFrames(r.msg(), Frames.jobResponse(out));
+      r.answered().complete();
+    }
   }
 
   // --------------------------------------------------------------- lifecycle

@@ -40,25 +40,43 @@ public final class JobRepository {
    * Claims up to {@code $2} queued jobs for crawler {@code $1}, capped so it holds at most {@code $3}
    * leases; highest priority, then oldest; {@code SKIP LOCKED} so concurrent claims never overlap.
    */
+  /**
+   * Claims for several crawlers in one statement: {@code $1} crawler ids (each at most once),
+   * {@code $2} how many each asks for. Each gets at most what keeps it within {@code $3} leases;
+   * the slots are filled in request order with the queue's best jobs (priority, then age), so
+   * earlier requests get better jobs, as one statement each in that order would. Rows come back in
+   * queue order with {@code lease_owner} saying whose they are.
+   */
   public static final String CLAIM = """
-      WITH held AS (
-        SELECT count(*)::int AS n FROM jobs WHERE lease_owner = $1 AND status IN ('assigned','running')
+      WITH req AS (
+        SELECT r.crawler, r.want, r.ord FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS r(crawler, want, ord)
+      ), held AS (
+        SELECT lease_owner, count(*)::int AS n FROM jobs
+        WHERE lease_owner = ANY($1::text[]) AND status IN ('assigned','running') GROUP BY lease_owner
+      ), slots AS (
+        SELECT req.crawler, row_number() OVER (ORDER BY req.ord, s.i) AS slot
+        FROM req LEFT JOIN held ON held.lease_owner = req.crawler
+        CROSS JOIN LATERAL generate_series(1, greatest(0, least(req.want, $3::int - coalesce(held.n, 0)))) AS s(i)
       ), picked AS (
-        SELECT id FROM jobs
-        WHERE status = 'queued' AND (not_before IS NULL OR not_before <= now())
-        ORDER BY priority DESC, created_at, id
-        LIMIT greatest(0, least($2::int, $3::int - (SELECT n FROM held)))
-        FOR UPDATE SKIP LOCKED
+        SELECT q.id, row_number() OVER (ORDER BY q.priority DESC, q.created_at, q.id) AS slot
+        FROM (
+          SELECT id, priority, created_at FROM jobs
+          WHERE status = 'queued' AND (not_before IS NULL OR not_before <= now())
+          ORDER BY priority DESC, created_at, id
+          LIMIT (SELECT count(*) FROM slots)
+          FOR UPDATE SKIP LOCKED
+        ) q
       ), claimed AS (
-        UPDATE jobs j SET status = 'assigned', lease_owner = $1,
+        UPDATE jobs j SET status = 'assigned', lease_owner = slots.crawler,
           lease_expires_at = now() + $4::bigint * interval '1 millisecond',
           last_message_at = now(), updated_at = now(), not_before = NULL
-        FROM picked WHERE j.id = picked.id
-        RETURNING j.id, j.entity_type, j.entity_id, j.gitlab_url, j.access_token, j.resume_state,
+        FROM picked JOIN slots ON slots.slot = picked.slot
+        WHERE j.id = picked.id
+        RETURNING j.id, j.lease_owner, j.entity_type, j.entity_id, j.gitlab_url, j.access_token, j.resume_state,
           j.attempt, j.max_attempts, j.priority, j.created_at
       ), ev AS (
         INSERT INTO job_events (job_id, from_status, to_status, attempt, crawler_id, reason, node_id, event_key)
-        SELECT id, 'queued', 'assigned', attempt, $1, 'job_request', $5, id || ':' || attempt || ':assigned'
+        SELECT id, 'queued', 'assigned', attempt, lease_owner, 'job_request', $5, id || ':' || attempt || ':assigned'
         FROM claimed ON CONFLICT (event_key) DO NOTHING
       )
       SELECT * FROM claimed ORDER BY priority DESC, created_at, id""";
@@ -293,9 +311,15 @@ public final class JobRepository {
 
   // ---------------------------------------------------------------- crawler-facing
 
-  /** Claims jobs; rows carry the access token for the SimpleJob (never logged). */
-  public Future<RowSet<Row>> claim(String crawlerId, int n, int maxConcurrent, long leaseMs, String nodeId) {
-    return pool.preparedQuery(CLAIM).execute(Tuple.of(crawlerId, n, maxConcurrent, leaseMs, nodeId));
+  /**
+   * Claims jobs for {@code crawlerIds} (distinct), {@code wants[i]} for the i-th, in one statement;
+   * each row's {@code lease_owner} says whose it is. Rows carry the access token for the SimpleJob
+   * (never logged).
+   */
+  public Future<RowSet<Row>> claim(List<String> crawlerIds, List<Integer> wants, int maxConcurrent, long leaseMs,
+      String nodeId) {
+    return pool.preparedQuery(CLAIM).execute(Tuple.of(crawlerIds.toArray(new String[0]),
+        wants.toArray(new Integer[0]), maxConcurrent, leaseMs, nodeId));
   }
 
   public Future<LeaseRow> loadLease(String jobId) {
