@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +68,12 @@ public final class ProgressVerticle extends VerticleBase {
   private final long intervalNanos;
 
   private final Map<String, JobProgressState> jobs = new HashMap<>();
+  /**
+   * The jobs of {@link #jobs} that were active when last changed: the partial summary walks these
+   * (a fleet's dozens) instead of every job known (the queue's tens of thousands), dropping the
+   * ones that finished meanwhile.
+   */
+  private final Map<String, JobProgressState> active = new HashMap<>();
   private final JobStatuses.Counts counts = new JobStatuses.Counts();
   private final ArrayDeque<JobProgressState> dirty = new ArrayDeque<>();
   private final CrawlerDirectory crawlers;
@@ -212,6 +219,7 @@ public final class ProgressVerticle extends VerticleBase {
         }
         default -> { }
       }
+      track(s);
     }
   }
 
@@ -293,6 +301,7 @@ public final class ProgressVerticle extends VerticleBase {
       s.attempt = Math.min(s.attempt, attempt - 1);
     }
     int milestones = s.onLifecycle(to, attempt, ev.getString("crawlerId"), ev.getJsonObject("details"), now);
+    track(s);
     publishMilestones(s, milestones, now);
     if (!(created && "queued".equals(to))) {
       changed(s);
@@ -359,8 +368,10 @@ public final class ProgressVerticle extends VerticleBase {
     double throughput = 0;
     long remaining = 0;
     Map<String, JsonObject> perCrawler = new LinkedHashMap<>();
-    for (JobProgressState s : jobs.values()) {
+    for (Iterator<JobProgressState> it = active.values().iterator(); it.hasNext(); ) {
+      JobProgressState s = it.next();
       if (!s.active()) {
+        it.remove();
         continue;
       }
       double r = s.rate(nowMs);
@@ -386,6 +397,13 @@ public final class ProgressVerticle extends VerticleBase {
         .put("remainingItems", remaining).put("crawlers", cs);
   }
 
+  /** Called after every change of a job's state. */
+  private void track(JobProgressState s) {
+    if (s.active()) {
+      active.put(s.jobId, s);
+    }
+  }
+
   private void publishPartial() {
     long nanos = System.nanoTime();
     JsonObject p = partial(clock.millis());
@@ -398,7 +416,7 @@ public final class ProgressVerticle extends VerticleBase {
     if (!nodeId.equals(merger.aggregatePublisher())) {
       return;
     }
-    JsonObject a = aggregate(nanos);
+    JsonObject a = merged(); // this partition's partial is already in
     if (!a.equals(lastAggregate) || nanos - lastAggregateNanos >= AGGREGATE_KEEPALIVE_NANOS) {
       lastAggregate = a;
       lastAggregateNanos = nanos;
@@ -409,6 +427,10 @@ public final class ProgressVerticle extends VerticleBase {
   private JsonObject aggregate(long nanos) {
     merger.accept(partial(clock.millis()), nanos);
     merger.expire(nanos);
+    return merged();
+  }
+
+  private JsonObject merged() {
     return merger.aggregate(nodeId).put("connectedCrawlers", crawlers.connectedCrawlers());
   }
 
@@ -568,6 +590,7 @@ public final class ProgressVerticle extends VerticleBase {
       s.restore(r.status(), r.attempt(), r.leaseOwner(), r.progress(), r.resumeState(), r.startedAtMs(),
           r.finishedAtMs(), r.updatedAtMs());
       jobs.put(r.id(), s);
+      track(s);
     }
   }
 
