@@ -125,4 +125,36 @@ class WriteBufferTest {
     assertThat(pool.query("SELECT count(*) FROM wb_log").execute().await(30, TimeUnit.SECONDS)
         .iterator().next().getLong(0)).isEqualTo(1);
   }
+
+  @Test
+  @DisplayName("the writes of a batch are sent together, not each after the previous one answered, and still run in order")
+  void batchIsPipelined() throws Exception {
+    // GIVEN a counter row and a one-lane buffer busy with a first write (x + 100)
+    TestDatabase.exec(url, "CREATE TABLE wb_counter (k text PRIMARY KEY, x int NOT NULL); INSERT INTO wb_counter VALUES ('c', 0)");
+    CompletableFuture<Boolean> thirdSentBeforeSecondAnswered = new CompletableFuture<>();
+    CompletableFuture<Integer> done = new CompletableFuture<>();
+    vertx.runOnContext(v -> {
+      WriteBuffer buffer = new WriteBuffer(vertx, pool, 100, 1, 8, 1000);
+      buffer.submit("c", conn -> update(conn, "UPDATE wb_counter SET x = x + 100 WHERE k = 'c' RETURNING x"));
+      // WHEN two more writes wait behind it, so they form the next batch: x + 1, then x * 2
+      List<Future<Integer>> second = new ArrayList<>(); // the second's statement (not its commit)
+      buffer.submit("c", conn -> {
+        second.add(update(conn, "UPDATE wb_counter SET x = x + 1 WHERE k = 'c' RETURNING x"));
+        return second.get(0);
+      });
+      buffer.submit("c", conn -> {
+        thirdSentBeforeSecondAnswered.complete(!second.get(0).isComplete());
+        return update(conn, "UPDATE wb_counter SET x = x * 2 WHERE k = 'c' RETURNING x");
+      }).committed().onSuccess(done::complete).onFailure(done::completeExceptionally);
+    });
+
+    // THEN the third write went out before the second had answered
+    assertThat(thirdSentBeforeSecondAnswered.get(30, TimeUnit.SECONDS)).isTrue();
+    // AND PostgreSQL ran them in order: (100 + 1) * 2
+    assertThat(done.get(30, TimeUnit.SECONDS)).isEqualTo(202);
+  }
+
+  private static Future<Integer> update(io.vertx.sqlclient.SqlConnection conn, String sql) {
+    return conn.query(sql).execute().map(rs -> rs.iterator().next().getInteger(0));
+  }
 }
