@@ -12,28 +12,13 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.crawlerhub.bus.Addresses;
-import org.crawlerhub.testing.TestDatabase;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 @DisplayName("hub.jobs.command batch form")
-class CommandBatchTest {
-  private JobsHarness hub;
-
-  @BeforeEach
-  void start() {
-    hub = JobsHarness.start(JobsHarness.baseConfig(TestDatabase.freshDatabase()));
-  }
-
-  @AfterEach
-  void stop() {
-    hub.close();
-  }
-
+class CommandBatchTest extends JobsHarnessTest {
   private JsonArray batch(String crawlerId, JsonObject... envelopes) {
     DeliveryOptions opts = new DeliveryOptions()
         .addHeader("connectionId", "conn-" + crawlerId)

@@ -15,26 +15,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.testing.TestDatabase;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class JobLifecycleTest {
-  private JobsHarness hub;
-
-  @BeforeEach
-  void start() {
-    hub = JobsHarness.start(JobsHarness.baseConfig(TestDatabase.freshDatabase()));
-  }
-
-  @AfterEach
-  void stop() {
-    hub.close();
-  }
-
+class JobLifecycleTest extends JobsHarnessTest {
   @Test
   @DisplayName("a job goes queued -> assigned -> running -> completed with one event row and one bus event per transition")
   void happyPath() {

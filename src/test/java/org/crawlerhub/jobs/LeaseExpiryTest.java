@@ -13,26 +13,12 @@ import java.util.concurrent.TimeUnit;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.metrics.HubMetrics;
 import org.crawlerhub.testing.TestDatabase;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class LeaseExpiryTest {
-  private JobsHarness hub;
-
-  @BeforeEach
-  void start() {
-    hub = JobsHarness.start(JobsHarness.baseConfig(TestDatabase.freshDatabase()));
-  }
-
-  @AfterEach
-  void stop() {
-    hub.close();
-  }
-
+class LeaseExpiryTest extends JobsHarnessTest {
   @Test
   @DisplayName("leases of a disconnected crawler expire within leaseGrace + 1 s, exactly once, attempt + 1, and its late job_completed is a STALE_LEASE")
   void disconnectExpiresLeaseAndFencesTheZombie() {

@@ -12,28 +12,13 @@ import io.vertx.sqlclient.SqlConnection;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.crawlerhub.metrics.HubMetrics;
-import org.crawlerhub.testing.TestDatabase;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The progress flush skips rows another transaction holds (it never waits for them) and loses nothing by it. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class ProgressFlushBusyTest {
-  private JobsHarness hub;
-
-  @BeforeEach
-  void start() {
-    hub = JobsHarness.start(JobsHarness.baseConfig(TestDatabase.freshDatabase()));
-  }
-
-  @AfterEach
-  void stop() {
-    hub.close();
-  }
-
+class ProgressFlushBusyTest extends JobsHarnessTest {
   /** Progress flushes completed so far in this JVM (the hub's batch metric). */
   private static long progressFlushes() {
     DistributionSummary s = HubMetrics.registry().find(HubMetrics.PERSISTENCE_BATCH_SIZE).tag("kind", "progress")

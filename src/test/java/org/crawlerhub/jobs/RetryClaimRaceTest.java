@@ -15,27 +15,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.crawlerhub.testing.TestDatabase;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class RetryClaimRaceTest {
-  private JobsHarness hub;
-
-  @BeforeEach
-  void start() {
-    hub = JobsHarness.start(JobsHarness.baseConfig(TestDatabase.freshDatabase()));
-  }
-
-  @AfterEach
-  void stop() {
-    hub.close();
-  }
-
+class RetryClaimRaceTest extends JobsHarnessTest {
   @Test
   @DisplayName("a retried job claimed while the lease scan is still running keeps its new lease: the scan's late result does not make it stale")
   void claimAnsweredBeforeTheScanKeepsItsLease() {
