@@ -416,19 +416,27 @@ public final class JobsVerticle extends VerticleBase {
     long leaseMs = cfg.heartbeatTimeout() + cfg.leaseGrace();
     long started = System.nanoTime();
     jobs.claim(ids, wants, cfg.maxConcurrentJobs(), leaseMs, nodeId).onComplete(ar -> {
-      if (ar.failed()) {
-        LOG.warn("job_request of {} crawler(s) ({}...): claim failed ({})", batch.size(), ids.get(0),
-            PgErrors.describe(ar.cause()));
-        for (ClaimRequest r : batch) {
-          replyFrames(r.msg(), Frames.jobResponse(new JsonArray()), Frames.error(ErrorCode.INTERNAL,
-              "database unavailable: no jobs can be handed out right now, retry later", "job_request", null));
-          r.answered().complete();
+      try {
+        if (ar.failed()) {
+          LOG.warn("job_request of {} crawler(s) ({}...): claim failed ({})", batch.size(), ids.get(0),
+              PgErrors.describe(ar.cause()));
+        } else {
+          BatchMetrics.record("claim", batch.size(), System.nanoTime() - started);
+          answerClaims(batch, ar.result());
         }
-      } else {
-        BatchMetrics.record("claim", batch.size(), System.nanoTime() - started);
-        answerClaims(batch, ar.result());
+      } catch (RuntimeException e) {
+        LOG.error("job_request of {} crawler(s) ({}...): answering the claim failed", batch.size(), ids.get(0), e);
+      } finally {
+        // whoever is still waiting gets an empty job_response and the reason; the next claims go on
+        for (ClaimRequest r : batch) {
+          if (!r.answered().future().isComplete()) {
+            replyFrames(r.msg(), Frames.jobResponse(new JsonArray()), Frames.error(ErrorCode.INTERNAL,
+                "database unavailable: no jobs can be handed out right now, retry later", "job_request", null));
+            r.answered().complete();
+          }
+        }
+        runClaims();
       }
-      runClaims();
     });
   }
 

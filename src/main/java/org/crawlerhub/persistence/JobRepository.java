@@ -37,15 +37,12 @@ public final class JobRepository {
       + "reason, node_id, details, event_key) ";
 
   /**
-   * Claims up to {@code $2} queued jobs for crawler {@code $1}, capped so it holds at most {@code $3}
-   * leases; highest priority, then oldest; {@code SKIP LOCKED} so concurrent claims never overlap.
-   */
-  /**
    * Claims for several crawlers in one statement: {@code $1} crawler ids (each at most once),
    * {@code $2} how many each asks for. Each gets at most what keeps it within {@code $3} leases;
    * the slots are filled in request order with the queue's best jobs (priority, then age), so
-   * earlier requests get better jobs, as one statement each in that order would. Rows come back in
-   * queue order with {@code lease_owner} saying whose they are.
+   * earlier requests get better jobs, as one statement each in that order would; {@code SKIP LOCKED}
+   * so concurrent claims (other nodes) never overlap. Rows come back in queue order with
+   * {@code lease_owner} saying whose they are.
    */
   public static final String CLAIM = """
       WITH req AS (
