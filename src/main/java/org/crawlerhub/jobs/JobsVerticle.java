@@ -3,6 +3,7 @@ package org.crawlerhub.jobs;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -30,6 +31,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.bus.BusReplies;
@@ -115,6 +117,7 @@ public final class JobsVerticle extends VerticleBase {
   private LeaseExpiryScanner scanner;
   private TokenRefresher tokens;
   private Counter leaseExpiries;
+  private Timer jobRequests;
   private Future<?> leaseWrites = Future.succeededFuture();
   private boolean flushing;
   private boolean scanning;
@@ -168,6 +171,9 @@ public final class JobsVerticle extends VerticleBase {
     tokens = new TokenRefresher(vertx, cfg.tokenRefresh());
     MeterRegistry registry = HubMetrics.registry();
     leaseExpiries = Counter.builder(HubMetrics.LEASE_EXPIRIES).description("leases expired and requeued").register(registry);
+    jobRequests = Timer.builder(HubMetrics.JOB_REQUEST)
+        .description("job_request from its arrival at the jobs service to its job_response (earlier writes, claim)")
+        .publishPercentileHistogram().register(registry);
     for (String s : STATUSES) {
       AtomicLong v = BY_STATUS.computeIfAbsent(s, k -> new AtomicLong());
       if (registry.find(HubMetrics.JOBS_BY_STATUS).tag("status", s).gauge() == null) {
@@ -370,7 +376,9 @@ public final class JobsVerticle extends VerticleBase {
     // job_request frees its slot for that request (messages are forwarded without waiting).
     Future<Void> prev = claimChains.getOrDefault(crawlerId, Future.succeededFuture());
     Future<Void> earlierWrites = crawlerWrites.getOrDefault(crawlerId, Future.succeededFuture());
-    Future<Void> next = prev.transform(x -> earlierWrites).transform(x -> claim(msg, crawlerId, want));
+    long arrived = System.nanoTime();
+    Future<Void> next = prev.transform(x -> earlierWrites).transform(x -> claim(msg, crawlerId, want))
+        .onComplete(x -> jobRequests.record(System.nanoTime() - arrived, TimeUnit.NANOSECONDS));
     claimChains.put(crawlerId, next);
     next.onComplete(x -> claimChains.remove(crawlerId, next));
   }

@@ -31,6 +31,8 @@ public final class HubMetrics {
   public static final String LEASE_EXPIRIES = "hub.lease.expiries";
   /** timer: from router acceptance of job_progress to its hub.progress.job publish. */
   public static final String PROGRESS_PUBLISH_LAG = "hub.progress.publish.lag";
+  /** timer (with histogram buckets): a job_request in the jobs service, from arrival to its job_response. */
+  public static final String JOB_REQUEST = "hub.job.request";
   /** distribution {kind}: rows per persistence batch. */
   public static final String PERSISTENCE_BATCH_SIZE = "hub.persistence.batch.size";
   /** timer {kind}: persistence batch latency. */

@@ -485,6 +485,8 @@ class HttpApiAgainstHubTest {
         assertThat(sum(metrics, "hub_messages_out_total{type=\"job_response\"")).isGreaterThanOrEqualTo(2);
         assertThat(sum(metrics, "hub_jobs_queue{status=\"completed\"")).isGreaterThanOrEqualTo(1);
         assertThat(sum(metrics, "hub_job_transitions_total{from=\"running\",to=\"completed\"")).isGreaterThanOrEqualTo(1);
+        assertThat(sum(metrics, "hub_job_request_seconds_count")).isGreaterThanOrEqualTo(1);
+        assertThat(metrics).contains("hub_job_request_seconds_bucket{le=");
         // each database pool under its own name (the claim went through the jobs service's)
         assertThat(sum(metrics, "vertx_pool_usage_seconds_count{pool_name=\"jobs\"")).isGreaterThanOrEqualTo(1);
         assertThat(metrics).doesNotContain("pool_name=\"__vertx.DEFAULT\",pool_type=\"sql\"");
