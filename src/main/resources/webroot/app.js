@@ -231,7 +231,17 @@
   }
 
   const ACTIVE = new Set(['assigned', 'running']);
+  // A job's states in order: attempt, then this rank (the hub's JobStatusOrder). Events come in
+  // publish order, which two statements answered on different connections do not always keep
+  // (a retry's requeue can arrive after the claim of the retried job): an older one changes nothing.
+  const RANK = { queued: 0, assigned: 1, running: 2, failed: 3, completed: 4, cancelled: 4, dead: 4 };
+  function isOlder(e, j) {
+    if (!j || !j.status || j.attempt == null || e.attempt == null) return false;
+    if (e.attempt !== j.attempt) return e.attempt < j.attempt;
+    return (RANK[e.to] ?? -1) <= (RANK[j.status] ?? -1);
+  }
   function onJobEvent(e) {
+    if (isOlder(e, S.jobs.get(e.jobId))) return;
     const j = upsertJob(e.jobId, { status: e.to, attempt: e.attempt });
     if (e.crawlerId) j.crawlerId = e.crawlerId;
     if (ACTIVE.has(e.to)) {

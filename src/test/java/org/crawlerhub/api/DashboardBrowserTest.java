@@ -118,6 +118,8 @@ class DashboardBrowserTest {
     wait.until(d -> d.findElement(By.cssSelector("li[data-job='job-c630'] .bar")).getAttribute("class").contains("done"));
     wait.until(d -> d.findElement(By.cssSelector("li[data-job='job-d901'] .title")).getText()
         .equals("security/secret-detection"));
+    // AND the late older event of job-c630 (delivered before job-d901's) did not move it back
+    assertThat(driver.findElement(By.cssSelector("li[data-job='job-c630'] .bar")).getAttribute("class")).contains("done");
 
     // WHEN enough history has been drawn THEN a screenshot documents the dashboard
     // (-Ddashboard.screenshot=docs/dashboard.png refreshes the README's picture with a longer history;
@@ -216,6 +218,8 @@ class DashboardBrowserTest {
           .put("updatedAt", Instant.now().toString()));
       progress.get(5)[0] = progress.get(5)[1];
       bus.publish(Addresses.JOB_EVENTS, jobEvent("job-c630", "running", "completed", "crawler-oslo"));
+      // an older event of the same attempt arriving late (published after the newer one)
+      bus.publish(Addresses.JOB_EVENTS, jobEvent("job-c630", "assigned", "running", "crawler-oslo"));
       bus.publish(Addresses.JOB_EVENTS, jobEvent("job-d901", "queued", "assigned", "crawler-oslo"));
       bus.publish(Addresses.JOB_EVENTS, jobEvent("job-d901", "assigned", "running", "crawler-oslo"));
     }
