@@ -76,29 +76,33 @@ start_baseline() { # start_baseline SOCKET INSTANCES -> BASELINE_PID
   log "baseline pid $BASELINE_PID listening on $socket ($instances instances)"
 }
 
-# start_hub [ENV=VALUE ...] -> HUB_PID, HUB_SOCKET, HUB_API. Embedded PostgreSQL in a temp data dir.
+# start_hub [ENV=VALUE ...] -> HUB_PID, HUB_SOCKET, HUB_API, HUB_LOG. Embedded PostgreSQL in a temp
+# data dir unless DATABASE_URL=... is among the arguments. HUB_NODE names the node's data dir and log
+# (default "hub"), so several nodes can run side by side (with their own HUB_HTTP_PORT).
 start_hub() {
   if [ -z "${HUB_CMD:-}" ] && [ ! -f "$HUB_JAR" ]; then
     log "no $HUB_JAR: build it with 'mvn -o -q -B package -DskipTests' (after the hub branches are merged)"
     return 1
   fi
-  local data="$BENCH_TMP/hub"
+  local node=${HUB_NODE:-hub}
+  local data="$BENCH_TMP/$node"
+  HUB_LOG="$BENCH_TMP/$node.log"
   mkdir -p "$data"
   HUB_SOCKET="$data/crawler-hub.sock"
   HUB_API="http://127.0.0.1:$HUB_HTTP_PORT"
   # shellcheck disable=SC2086
   (cd "$data" && exec env -u DATABASE_URL HUB_DATA_DIR="$data" SOCKET_PATH="$HUB_SOCKET" \
       HTTP_PORT="$HUB_HTTP_PORT" TCP_ENABLED=false HUB_ADMIN_TOKEN="$HUB_ADMIN_TOKEN" HUB_PROFILE="$HUB_PROFILE" "$@" \
-      ${HUB_CMD:-java $HUB_JAVA_OPTS -jar $HUB_JAR}) >"$BENCH_TMP/hub.log" 2>&1 &
+      ${HUB_CMD:-java $HUB_JAVA_OPTS -jar $HUB_JAR}) >"$HUB_LOG" 2>&1 &
   HUB_PID=$!
   STARTED_PIDS+=("$HUB_PID")
-  wait_for_socket "$HUB_SOCKET" "$HUB_PID" 180 || { tail -50 "$BENCH_TMP/hub.log" >&2; return 1; }
+  wait_for_socket "$HUB_SOCKET" "$HUB_PID" 180 || { tail -50 "$HUB_LOG" >&2; return 1; }
   for _ in $(seq 1 300); do
     curl -sf "$HUB_API/health" >/dev/null 2>&1 && break
     sleep 0.2
   done
-  curl -sf "$HUB_API/health" >/dev/null || { log "hub /health does not answer"; tail -50 "$BENCH_TMP/hub.log" >&2; return 1; }
-  log "hub pid $HUB_PID (profile $HUB_PROFILE) listening on $HUB_SOCKET, API $HUB_API (log: $BENCH_TMP/hub.log)"
+  curl -sf "$HUB_API/health" >/dev/null || { log "hub /health does not answer"; tail -50 "$HUB_LOG" >&2; return 1; }
+  log "hub pid $HUB_PID (profile $HUB_PROFILE) listening on $HUB_SOCKET, API $HUB_API (log: $HUB_LOG)"
 }
 
 machine_info() {

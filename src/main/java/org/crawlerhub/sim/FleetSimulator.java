@@ -131,7 +131,8 @@ public final class FleetSimulator {
               stats.receivedByType(), stats.errorsByCode(), stats.everConnected.sum(),
               stats.peakConnected.get(), beforeDeadline.get() < 0 ? stats.connected.get() : beforeDeadline.get(),
               stats.jobsStarted.sum(), stats.jobsCompleted.sum(),
-              stats.jobsFailed.sum(), stats.jobsReleased.sum(), stats.emptyResponses.sum(), rtt, token);
+              stats.jobsFailed.sum(), stats.jobsReleased.sum(), stats.emptyResponses.sum(),
+              stats.crashes.sum(), stats.jobsAbandoned.sum(), rtt, token);
         });
   }
 

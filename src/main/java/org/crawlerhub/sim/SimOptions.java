@@ -34,13 +34,19 @@ public record SimOptions(
     String progress,
     String crawlerPrefix,
     long drainTimeoutS,
-    long seed) {
+    long seed,
+    double crashShare,
+    long restartMs,
+    long totalJobs) {
 
   public static final String USAGE = """
       FleetSimulator: N simulated GitLab crawlers against the hub (or the BaselineServer).
         --socket=PATH | --host=127.0.0.1 --port=7070 --token=T   transport (Unix socket or loopback TCP)
+                                 --socket=A,B,...: several hub nodes; crawler i starts on node i mod n
+                                 and a crashed crawler restarts on the next node
         --crawlers=10            simulated crawlers (one connection each)
         --jobs-per-crawler=10    jobs each crawler works before it stops
+        --total-jobs=0           the whole fleet stops once this many jobs are finished (0 = no such bound)
         --duration-s=60          hard time bound of the run
         --progress-per-job=20    job_progress messages per job
         --rate=0                 messages/s per crawler (0 = as fast as possible)
@@ -60,6 +66,9 @@ public record SimOptions(
         --progress=auto          auto | bar | lines | off
         --idle-poll-ms=500       wait before asking again after an empty job_response
         --drain-timeout-s=10     how long to wait for the final barrier replies
+        --crash-share=0          share of jobs during which the crawler crashes: its connection drops
+                                 mid-job without a word, the hub must expire the lease and requeue
+        --restart-ms=1000        a crashed crawler reconnects after this long as <id>.r<n> (a new id)
         --crawler-prefix=sim --seed=1 --gitlab-url=https://gitlab.example.test
       """;
 
@@ -95,7 +104,10 @@ public record SimOptions(
         a.string("progress", "auto"),
         a.string("crawler-prefix", "sim"),
         a.longValue("drain-timeout-s", 10),
-        a.longValue("seed", 1));
+        a.longValue("seed", 1),
+        a.decimal("crash-share", 0),
+        a.longValue("restart-ms", 1000),
+        a.longValue("total-jobs", 0));
     o.check();
     return o;
   }
@@ -106,6 +118,11 @@ public record SimOptions(
 
   public boolean tcp() {
     return socketPath == null;
+  }
+
+  /** The Unix socket paths of {@code --socket} (one per hub node). */
+  public java.util.List<String> socketPaths() {
+    return socketPath == null ? java.util.List.of() : java.util.List.of(socketPath.split(","));
   }
 
   void check() {
@@ -124,6 +141,9 @@ public record SimOptions(
     if (crawlers < 1 || durationS < 1 || jobsPerCrawler < 0 || progressPerJob < 0 || maxJobs < 0
         || heartbeatMs < 1 || connectConcurrency < 1 || eventLoops < 1) {
       throw new IllegalArgumentException("counts must be positive");
+    }
+    if (crashShare < 0 || crashShare > 1 || restartMs < 0 || totalJobs < 0) {
+      throw new IllegalArgumentException("--crash-share is a share in [0, 1], --restart-ms and --total-jobs at least 0");
     }
   }
 

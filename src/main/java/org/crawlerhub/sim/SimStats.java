@@ -18,6 +18,8 @@ public final class SimStats {
   final LongAdder jobsCompleted = new LongAdder();
   final LongAdder jobsFailed = new LongAdder();
   final LongAdder jobsReleased = new LongAdder();
+  final LongAdder crashes = new LongAdder();
+  final LongAdder jobsAbandoned = new LongAdder();
   final LongAdder emptyResponses = new LongAdder();
   final LongAdder crawlersDone = new LongAdder();
   private final Map<String, LongAdder> sentByType = new ConcurrentHashMap<>();

@@ -23,6 +23,8 @@ public record SimSummary(
     long jobsFailed,
     long jobsReleased,
     long emptyResponses,
+    long crashes,
+    long jobsAbandoned,
     LatencyHistogram jobRequestLatency,
     LatencyHistogram tokenRefreshLatency) {
 
@@ -62,6 +64,11 @@ public record SimSummary(
       b.append(String.format(Locale.ROOT,
           "jobs                 : %d started, %d completed, %d failed, %d handed back; %d empty job_responses%n",
           jobsStarted, jobsCompleted, jobsFailed, jobsReleased, emptyResponses));
+      if (crashes > 0) {
+        b.append(String.format(Locale.ROOT,
+            "crashes              : %d (connection dropped mid-job), %d jobs abandoned to lease expiry%n",
+            crashes, jobsAbandoned));
+      }
       b.append("job_request RTT      : ").append(jobRequestLatency.summaryMillis()).append('\n');
       if (tokenRefreshLatency.count() > 0) {
         b.append("token_refresh RTT    : ").append(tokenRefreshLatency.summaryMillis()).append('\n');

@@ -36,6 +36,7 @@ final class SimWorker extends VerticleBase {
   private int done;
   private long stopTimer = -1;
   private long forceTimer = -1;
+  private long budgetTimer = -1;
 
   SimWorker(SimOptions options, SimStats stats, int index, int workers, long deadlineNanos) {
     this.options = options;
@@ -83,7 +84,7 @@ final class SimWorker extends VerticleBase {
   public Future<?> start() {
     client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(10_000).setTcpNoDelay(true));
     for (int i = index; i < options.crawlers(); i += workers) {
-      crawlers.add(new SimulatedCrawler(this, options.crawlerPrefix() + "-" + i));
+      crawlers.add(new SimulatedCrawler(this, options.crawlerPrefix() + "-" + i, i));
     }
     if (crawlers.isEmpty()) {
       finished.tryComplete();
@@ -91,6 +92,13 @@ final class SimWorker extends VerticleBase {
     }
     long remainingMs = Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000);
     stopTimer = vertx.setTimer(remainingMs, t -> stopAll());
+    if (options.totalJobs() > 0) {
+      budgetTimer = vertx.setPeriodic(50, t -> {
+        if (stats.jobsCompleted.sum() + stats.jobsFailed.sum() >= options.totalJobs()) {
+          stopAll();
+        }
+      });
+    }
     connectMore();
     return Future.succeededFuture();
   }
@@ -114,6 +122,9 @@ final class SimWorker extends VerticleBase {
       return;
     }
     stopping = true;
+    if (budgetTimer >= 0) {
+      vertx.cancelTimer(budgetTimer);
+    }
     for (int i = nextToConnect; i < crawlers.size(); i++) {
       crawlers.get(i).skip();
     }

@@ -22,10 +22,15 @@ import org.crawlerhub.protocol.ProtocolCodec;
  * (its job budget, the deadline, or a {@code shutdown} frame) it hands back jobs it still holds
  * ({@code job_failed}, recoverable), sends a {@code job_request} with {@code maxJobs: 0} and closes
  * once that barrier is answered, so every message it sent has been processed by the server.
+ *
+ * <p>With {@code --crash-share} it sometimes crashes in the middle of a job: the connection drops
+ * without a word (no {@code job_failed}, no barrier) and the crawler comes back after
+ * {@code --restart-ms} under a new id ({@code <id>.r<n>}), as a restarted process that lost its
+ * state would. The jobs it held are the hub's to recover: their leases expire and they are requeued.
  */
 final class SimulatedCrawler {
   private enum State { NEW, CONNECTING, NEED_REQUEST, REQUESTING, WORKING, POLL_WAIT, IDLE,
-    STOPPING_AWAIT_CLAIM, STOPPING_WAIT, DONE }
+    CRASHED, STOPPING_AWAIT_CLAIM, STOPPING_WAIT, DONE }
 
   private record Pending(long sentAt, boolean barrier) {}
 
@@ -35,7 +40,12 @@ final class SimulatedCrawler {
   private final SimWorker worker;
   private final SimOptions o;
   private final SimStats stats;
-  final String crawlerId;
+  private final String baseId;
+  /** The id of this incarnation: {@code baseId}, then {@code baseId.r1}, ... after each crash. */
+  String crawlerId;
+  private int incarnation;
+  /** This crawler's number in the fleet: picks its node when {@code --socket} lists several. */
+  private final int index;
   private final long startNanos = System.nanoTime();
   private final long intervalNanos;
 
@@ -46,6 +56,7 @@ final class SimulatedCrawler {
   private long heartbeatTimer = -1;
   private long pumpTimer = -1;
   private long pollTimer = -1;
+  private long restartTimer = -1;
   private long nextSendAt;
 
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
@@ -59,14 +70,18 @@ final class SimulatedCrawler {
   private boolean jobRecoverable;
   private boolean tokenRefreshPending;
   private boolean discoveryPending;
+  /** Progress messages after which this job's crawler crashes; -1: it does not. */
+  private int crashAfter = -1;
   private int jobsDone;
   private int fakeJobs;
   private long totalProcessed;
 
-  SimulatedCrawler(SimWorker worker, String crawlerId) {
+  SimulatedCrawler(SimWorker worker, String crawlerId, int index) {
     this.worker = worker;
     this.o = worker.options();
     this.stats = worker.stats();
+    this.baseId = crawlerId;
+    this.index = index;
     this.crawlerId = crawlerId;
     this.intervalNanos = o.rate() > 0 ? (long) (1e9 / o.rate()) : 0;
   }
@@ -77,8 +92,13 @@ final class SimulatedCrawler {
 
   Future<Void> connect() {
     state = State.CONNECTING;
-    SocketAddress address = o.tcp() ? SocketAddress.inetSocketAddress(o.port(), o.host())
-        : SocketAddress.domainSocketAddress(o.socketPath());
+    SocketAddress address;
+    if (o.tcp()) {
+      address = SocketAddress.inetSocketAddress(o.port(), o.host());
+    } else {
+      java.util.List<String> nodes = o.socketPaths();
+      address = SocketAddress.domainSocketAddress(nodes.get((index + incarnation) % nodes.size()));
+    }
     return worker.client().connect(address).compose(s -> {
       onConnected(s);
       return Future.<Void>succeededFuture();
@@ -146,7 +166,7 @@ final class SimulatedCrawler {
   }
 
   private void heartbeat() {
-    if (state == State.DONE || socket == null) {
+    if (state == State.DONE || state == State.CRASHED || socket == null) {
       return;
     }
     Runtime rt = Runtime.getRuntime();
@@ -239,6 +259,8 @@ final class SimulatedCrawler {
     jobRecoverable = worker.random().nextDouble() < o.recoverableShare();
     tokenRefreshPending = worker.random().nextDouble() < o.tokenRefreshShare();
     discoveryPending = "areas".equals(next.getString("entityType"));
+    crashAfter = o.crashShare() > 0 && worker.random().nextDouble() < o.crashShare()
+        ? worker.random().nextInt(o.progressPerJob() + 1) : -1;
     state = State.WORKING;
   }
 
@@ -246,6 +268,10 @@ final class SimulatedCrawler {
     String jobId = job.getString("id");
     String entityType = job.getString("entityType", "project");
     int total = o.progressPerJob();
+    if (jobStartedSent && crashAfter >= 0 && progressSent >= crashAfter) {
+      crash();
+      return;
+    }
     if (!jobStartedSent) {
       jobStartedSent = true;
       stats.jobsStarted.increment();
@@ -341,7 +367,7 @@ final class SimulatedCrawler {
   // ---------------------------------------------------------------- receiving
 
   private void onLine(Buffer line) {
-    if (line.length() == 0) {
+    if (line.length() == 0 || state == State.CRASHED) {
       return;
     }
     JsonObject msg;
@@ -443,6 +469,13 @@ final class SimulatedCrawler {
     switch (state) {
       case NEW -> finish();
       case CONNECTING, STOPPING_AWAIT_CLAIM, STOPPING_WAIT, DONE -> { }
+      case CRASHED -> {
+        if (restartTimer >= 0) { // closed, waiting to restart: nothing to wind down
+          cancelTimer(restartTimer);
+          restartTimer = -1;
+          finish();
+        } // else the close is under way and onClosed sees the run stopping
+      }
       case IDLE -> close();
       case REQUESTING -> state = State.STOPPING_AWAIT_CLAIM;
       default -> {
@@ -474,7 +507,9 @@ final class SimulatedCrawler {
     if (state == State.DONE) {
       return;
     }
-    if (socket == null) {
+    if (socket == null || state == State.CRASHED) {
+      cancelTimer(restartTimer);
+      restartTimer = -1;
       finish();
     } else {
       stats.error("local:drain_timeout");
@@ -487,8 +522,48 @@ final class SimulatedCrawler {
     socket.close();
   }
 
+  // ---------------------------------------------------------------- crashing
+
+  /** Drops the connection mid-job, as a crawler process that died would; restarts later. */
+  private void crash() {
+    stats.crashes.increment();
+    stats.jobsAbandoned.add(1 + held.size());
+    job = null;
+    held.clear();
+    pending.clear();
+    tokenRefreshSent.clear();
+    cancelTimer(heartbeatTimer);
+    cancelTimer(pumpTimer);
+    cancelTimer(pollTimer);
+    heartbeatTimer = pumpTimer = pollTimer = -1;
+    state = State.CRASHED;
+    close();
+  }
+
+  private void restart() {
+    restartTimer = -1;
+    if (worker.stopping()) {
+      finish();
+      return;
+    }
+    incarnation++;
+    crawlerId = baseId + ".r" + incarnation;
+    closedByUs = false;
+    drainArmed = false;
+    nextSendAt = 0;
+    connect();
+  }
+
   private void onClosed() {
     stats.disconnected();
+    if (state == State.CRASHED) {
+      if (worker.stopping()) {
+        finish();
+      } else {
+        restartTimer = worker.vertx().setTimer(Math.max(1, o.restartMs()), t -> restart());
+      }
+      return;
+    }
     if (!closedByUs) {
       stats.error("local:closed_by_peer");
     }
@@ -499,7 +574,8 @@ final class SimulatedCrawler {
     cancelTimer(heartbeatTimer);
     cancelTimer(pumpTimer);
     cancelTimer(pollTimer);
-    heartbeatTimer = pumpTimer = pollTimer = -1;
+    cancelTimer(restartTimer);
+    heartbeatTimer = pumpTimer = pollTimer = restartTimer = -1;
     if (state != State.DONE) {
       state = State.DONE;
       worker.crawlerDone();

@@ -124,6 +124,38 @@ class FleetSimulatorTest {
   }
 
   @Test
+  @DisplayName("Crawlers spread over several sockets, and one that crashes mid-job restarts on the next under a new id")
+  void crashingCrawlersRestartOnTheNextNode(Vertx vertx) throws Exception {
+    // GIVEN a second baseline ("node B") beside the first, and 4 crawlers that crash during half
+    // their jobs (seeded) and restart 50 ms later
+    String socketB = dir.resolve("baseline-b.sock").toString();
+    BaselineServer b = new BaselineServer(new BaselineServer.Options(socketB, "127.0.0.1", 0, 1, 1 << 20));
+    b.start(vertx).await(10, TimeUnit.SECONDS);
+    SimOptions o = options("--socket=" + socket + "," + socketB, "--crawlers=4", "--jobs-per-crawler=4",
+        "--progress-per-job=6", "--fake-jobs", "--crash-share=0.5", "--restart-ms=50", "--fail-share=0",
+        "--token-refresh-share=0", "--heartbeat-ms=600000", "--duration-s=30", "--progress=off", "--seed=3");
+
+    // WHEN the fleet runs to the end of its job budget
+    SimSummary s = FleetSimulator.run(vertx, o, System.out).await(30, TimeUnit.SECONDS);
+
+    // THEN every crash cost one connection and one job (never finished), each restart said hello
+    // again, both nodes were used, and together they decoded exactly what was sent
+    assertThat(s.crashes()).isPositive();
+    assertThat(s.jobsAbandoned()).isEqualTo(s.crashes());
+    assertThat(s.everConnected()).isEqualTo(4 + s.crashes());
+    assertThat(s.sent("hello")).isEqualTo(4 + s.crashes());
+    assertThat(s.jobsCompleted()).isEqualTo(4 * 4);
+    assertThat(s.sent("job_started")).isEqualTo(4 * 4 + s.crashes());
+    assertThat(s.sent("job_completed")).isEqualTo(4 * 4);
+    assertThat(s.errorsByCode()).isEmpty();
+    assertThat(baseline.connections()).isPositive();
+    assertThat(b.connections()).isPositive();
+    assertThat(baseline.messages() + b.messages()).isEqualTo(s.sent());
+    assertThat(s.format()).contains("crashes              : " + s.crashes());
+    b.stop(vertx).await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
   @DisplayName("Options reject non-loopback hosts, TCP without hello and typos")
   void optionsAreChecked() {
     // GIVEN / WHEN / THEN
@@ -135,6 +167,8 @@ class FleetSimulatorTest {
         .hasMessageContaining("--crawlres");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> options("--socket=/tmp/x.sock", "--enqueue=5",
         "--api=http://example.com:8080")).hasMessageContaining("loopback");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> options("--socket=/tmp/x.sock", "--crash-share=1.5"))
+        .hasMessageContaining("--crash-share");
   }
 
   @Test
