@@ -24,6 +24,15 @@ select count(*) as attempt_violations from jobs j
 select count(*) as lease_violations from jobs
   where status in ('assigned','running') and (lease_owner is null or lease_expires_at is null);
 
+-- Jobs still leased: is their crawler connected (an open session), and when do their leases run out?
+select j.status, exists (select 1 from crawler_sessions s
+                         where s.crawler_id = j.lease_owner and s.disconnected_at is null) as owner_connected,
+  count(*) as leased_jobs,
+  round(extract(epoch from min(j.lease_expires_at - now()))::numeric, 1) as first_expiry_s,
+  round(extract(epoch from max(j.lease_expires_at - now()))::numeric, 1) as last_expiry_s,
+  round(extract(epoch from max(now() - j.last_message_at))::numeric, 1) as longest_silence_s
+from jobs j where j.status in ('assigned','running') group by 1, 2 order by 1, 2;
+
 -- How jobs went back to the queue (or died), and which crawlers lost them.
 select reason, from_status, to_status, count(*) from job_events
   where to_status in ('queued','dead') and from_status is not null group by 1, 2, 3 order by 1, 2, 3;

@@ -5,7 +5,10 @@
 # its connection mid-job and restarts on the other node under a new id, so its jobs' leases must
 # expire and be requeued exactly once cluster-wide. After the run it waits LEASE_GRACE_MS + SETTLE_S
 # for the last leases to expire and runs bench/consistency.sql (every "*_violations" must be 0).
+# KILL_B_AFTER_S=N kills node B (SIGKILL) N seconds into the fleet: its crawlers reconnect to node A
+# (--reconnect-ms, same id) and carry on with the jobs in hand, which the hub must still accept.
 #   bench/fleet-cluster.sh
+#   KILL_B_AFTER_S=5 bench/fleet-cluster.sh
 #   bench/fleet-cluster.sh --crawlers=100 --enqueue=10000 --jobs-per-crawler=100 --crash-share=0.05
 source "$(dirname "$0")/common.sh"
 
@@ -20,16 +23,19 @@ PG_URL=$(grep -o "embedded PostgreSQL at postgresql://[^ ]*" "$LOG_A" | head -1 
 [ -n "$PG_URL" ] || { log "no embedded PostgreSQL URL in $LOG_A"; exit 1; }
 HUB_NODE=hub-b HUB_HTTP_PORT=$((HUB_HTTP_PORT + 1)) start_hub HUB_CLUSTER=true HUB_LEASE_GRACE="$LEASE_GRACE_MS" \
   DATABASE_URL="$PG_URL"
-SOCKET_B=$HUB_SOCKET LOG_B=$HUB_LOG
+SOCKET_B=$HUB_SOCKET LOG_B=$HUB_LOG PID_B=$HUB_PID
 for _ in $(seq 1 100); do
   curl -s "$API_A/ready" | grep -q '"members":2' && break
   sleep 0.2
 done
 log "cluster: $(curl -s "$API_A/ready" | grep -o '"members":[0-9]*'), database $PG_URL"
 
+if [ -n "${KILL_B_AFTER_S:-}" ]; then
+  (sleep "$KILL_B_AFTER_S"; kill -KILL "$PID_B" 2>/dev/null && log "killed node B (pid $PID_B)") &
+fi
 run_tool FleetSimulator --socket="$SOCKET_A,$SOCKET_B" --api="$API_A" --admin-token="$HUB_ADMIN_TOKEN" \
   --enqueue=2000 --crawlers=50 --jobs-per-crawler=40 --progress-per-job=50 --crash-share=0.05 \
-  --restart-ms=500 --duration-s=120 --progress=off "$@"
+  --restart-ms=500 --reconnect-ms=500 --duration-s=120 --progress=off "$@"
 
 log "waiting $((LEASE_GRACE_MS / 1000)) s + ${SETTLE_S} s for the last leases to expire"
 sleep $((LEASE_GRACE_MS / 1000 + SETTLE_S))

@@ -132,7 +132,7 @@ public final class FleetSimulator {
               stats.peakConnected.get(), beforeDeadline.get() < 0 ? stats.connected.get() : beforeDeadline.get(),
               stats.jobsStarted.sum(), stats.jobsCompleted.sum(),
               stats.jobsFailed.sum(), stats.jobsReleased.sum(), stats.emptyResponses.sum(),
-              stats.crashes.sum(), stats.jobsAbandoned.sum(), rtt, token);
+              stats.crashes.sum(), stats.jobsAbandoned.sum(), stats.reconnects.sum(), rtt, token);
         });
   }
 

@@ -37,7 +37,8 @@ public record SimOptions(
     long seed,
     double crashShare,
     long restartMs,
-    long totalJobs) {
+    long totalJobs,
+    long reconnectMs) {
 
   public static final String USAGE = """
       FleetSimulator: N simulated GitLab crawlers against the hub (or the BaselineServer).
@@ -69,6 +70,8 @@ public record SimOptions(
         --crash-share=0          share of jobs during which the crawler crashes: its connection drops
                                  mid-job without a word, the hub must expire the lease and requeue
         --restart-ms=1000        a crashed crawler reconnects after this long as <id>.r<n> (a new id)
+        --reconnect-ms=0         a connection the hub closed is opened again after this long, to the
+                                 next node, same id, same job in hand (0 = the crawler ends)
         --crawler-prefix=sim --seed=1 --gitlab-url=https://gitlab.example.test
       """;
 
@@ -107,7 +110,8 @@ public record SimOptions(
         a.longValue("seed", 1),
         a.decimal("crash-share", 0),
         a.longValue("restart-ms", 1000),
-        a.longValue("total-jobs", 0));
+        a.longValue("total-jobs", 0),
+        a.longValue("reconnect-ms", 0));
     o.check();
     return o;
   }
@@ -142,8 +146,8 @@ public record SimOptions(
         || heartbeatMs < 1 || connectConcurrency < 1 || eventLoops < 1) {
       throw new IllegalArgumentException("counts must be positive");
     }
-    if (crashShare < 0 || crashShare > 1 || restartMs < 0 || totalJobs < 0) {
-      throw new IllegalArgumentException("--crash-share is a share in [0, 1], --restart-ms and --total-jobs at least 0");
+    if (crashShare < 0 || crashShare > 1 || restartMs < 0 || totalJobs < 0 || reconnectMs < 0) {
+      throw new IllegalArgumentException("--crash-share is a share in [0, 1], --restart-ms, --reconnect-ms and --total-jobs at least 0");
     }
   }
 

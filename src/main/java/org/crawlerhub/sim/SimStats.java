@@ -20,6 +20,7 @@ public final class SimStats {
   final LongAdder jobsReleased = new LongAdder();
   final LongAdder crashes = new LongAdder();
   final LongAdder jobsAbandoned = new LongAdder();
+  final LongAdder reconnects = new LongAdder();
   final LongAdder emptyResponses = new LongAdder();
   final LongAdder crawlersDone = new LongAdder();
   private final Map<String, LongAdder> sentByType = new ConcurrentHashMap<>();

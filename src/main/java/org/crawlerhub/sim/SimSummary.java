@@ -25,6 +25,7 @@ public record SimSummary(
     long emptyResponses,
     long crashes,
     long jobsAbandoned,
+    long reconnects,
     LatencyHistogram jobRequestLatency,
     LatencyHistogram tokenRefreshLatency) {
 
@@ -68,6 +69,9 @@ public record SimSummary(
         b.append(String.format(Locale.ROOT,
             "crashes              : %d (connection dropped mid-job), %d jobs abandoned to lease expiry%n",
             crashes, jobsAbandoned));
+      }
+      if (reconnects > 0) {
+        b.append(String.format(Locale.ROOT, "reconnects           : %d (the hub closed the connection)%n", reconnects));
       }
       b.append("job_request RTT      : ").append(jobRequestLatency.summaryMillis()).append('\n');
       if (tokenRefreshLatency.count() > 0) {

@@ -27,10 +27,14 @@ import org.crawlerhub.protocol.ProtocolCodec;
  * without a word (no {@code job_failed}, no barrier) and the crawler comes back after
  * {@code --restart-ms} under a new id ({@code <id>.r<n>}), as a restarted process that lost its
  * state would. The jobs it held are the hub's to recover: their leases expire and they are requeued.
+ * With {@code --reconnect-ms} a connection the hub closes (a hub node went away) is opened again
+ * after that long, to the next node, under the same id; the crawler carries on with the job it
+ * was working on, as the real crawler does (the hub keeps its leases for {@code leaseGrace}).
  */
 final class SimulatedCrawler {
   private enum State { NEW, CONNECTING, NEED_REQUEST, REQUESTING, WORKING, POLL_WAIT, IDLE,
-    CRASHED, STOPPING_AWAIT_CLAIM, STOPPING_WAIT, DONE }
+    /** Between connections: crashed (restarts under a new id) or closed by the hub (reconnects). */
+    OFFLINE, STOPPING_AWAIT_CLAIM, STOPPING_WAIT, DONE }
 
   private record Pending(long sentAt, boolean barrier) {}
 
@@ -44,6 +48,8 @@ final class SimulatedCrawler {
   /** The id of this incarnation: {@code baseId}, then {@code baseId.r1}, ... after each crash. */
   String crawlerId;
   private int incarnation;
+  /** Connections after the first (restarts and reconnects): each goes to the next node. */
+  private int moves;
   /** This crawler's number in the fleet: picks its node when {@code --socket} lists several. */
   private final int index;
   private final long startNanos = System.nanoTime();
@@ -97,14 +103,19 @@ final class SimulatedCrawler {
       address = SocketAddress.inetSocketAddress(o.port(), o.host());
     } else {
       java.util.List<String> nodes = o.socketPaths();
-      address = SocketAddress.domainSocketAddress(nodes.get((index + incarnation) % nodes.size()));
+      address = SocketAddress.domainSocketAddress(nodes.get((index + moves) % nodes.size()));
     }
     return worker.client().connect(address).compose(s -> {
       onConnected(s);
       return Future.<Void>succeededFuture();
     }, e -> {
       stats.error("local:connect_failed");
-      finish();
+      if (moves > 0 && o.reconnectMs() > 0 && !worker.stopping()) { // that node is gone too: try the next
+        state = State.OFFLINE;
+        restartTimer = worker.vertx().setTimer(o.reconnectMs(), t -> reconnect(false));
+      } else {
+        finish();
+      }
       return Future.succeededFuture();
     });
   }
@@ -141,7 +152,15 @@ final class SimulatedCrawler {
     // A random first delay spreads the heartbeats of crawlers that connected together.
     long firstBeat = 1 + (long) (worker.random().nextDouble() * o.heartbeatMs());
     heartbeatTimer = worker.vertx().setPeriodic(firstBeat, o.heartbeatMs(), t -> heartbeat());
-    state = o.idleMode() ? State.IDLE : State.NEED_REQUEST;
+    if (o.idleMode()) {
+      state = State.IDLE;
+    } else if (job != null) {
+      state = State.WORKING; // reconnected in the middle of a job: carry on with it
+    } else if (!held.isEmpty()) {
+      startJob(held.poll());
+    } else {
+      state = State.NEED_REQUEST;
+    }
     if (worker.stopping()) {
       stop();
     } else {
@@ -166,7 +185,7 @@ final class SimulatedCrawler {
   }
 
   private void heartbeat() {
-    if (state == State.DONE || state == State.CRASHED || socket == null) {
+    if (state == State.DONE || state == State.OFFLINE || socket == null) {
       return;
     }
     Runtime rt = Runtime.getRuntime();
@@ -367,7 +386,7 @@ final class SimulatedCrawler {
   // ---------------------------------------------------------------- receiving
 
   private void onLine(Buffer line) {
-    if (line.length() == 0 || state == State.CRASHED) {
+    if (line.length() == 0 || state == State.OFFLINE) {
       return;
     }
     JsonObject msg;
@@ -469,7 +488,7 @@ final class SimulatedCrawler {
     switch (state) {
       case NEW -> finish();
       case CONNECTING, STOPPING_AWAIT_CLAIM, STOPPING_WAIT, DONE -> { }
-      case CRASHED -> {
+      case OFFLINE -> {
         if (restartTimer >= 0) { // closed, waiting to restart: nothing to wind down
           cancelTimer(restartTimer);
           restartTimer = -1;
@@ -507,7 +526,7 @@ final class SimulatedCrawler {
     if (state == State.DONE) {
       return;
     }
-    if (socket == null || state == State.CRASHED) {
+    if (socket == null || state == State.OFFLINE) {
       cancelTimer(restartTimer);
       restartTimer = -1;
       finish();
@@ -530,24 +549,33 @@ final class SimulatedCrawler {
     stats.jobsAbandoned.add(1 + held.size());
     job = null;
     held.clear();
+    goOffline();
+    close();
+  }
+
+  /** Forgets what the lost connection owed us (answers, timers); the job in hand is kept. */
+  private void goOffline() {
     pending.clear();
     tokenRefreshSent.clear();
     cancelTimer(heartbeatTimer);
     cancelTimer(pumpTimer);
     cancelTimer(pollTimer);
     heartbeatTimer = pumpTimer = pollTimer = -1;
-    state = State.CRASHED;
-    close();
+    state = State.OFFLINE;
   }
 
-  private void restart() {
+  /** Connects again to the next node: as a new process ({@code newId}) or the same one. */
+  private void reconnect(boolean newId) {
     restartTimer = -1;
     if (worker.stopping()) {
       finish();
       return;
     }
-    incarnation++;
-    crawlerId = baseId + ".r" + incarnation;
+    if (newId) {
+      incarnation++;
+      crawlerId = baseId + ".r" + incarnation;
+    }
+    moves++;
     closedByUs = false;
     drainArmed = false;
     nextSendAt = 0;
@@ -556,16 +584,23 @@ final class SimulatedCrawler {
 
   private void onClosed() {
     stats.disconnected();
-    if (state == State.CRASHED) {
+    if (state == State.OFFLINE) { // we crashed on purpose
       if (worker.stopping()) {
         finish();
       } else {
-        restartTimer = worker.vertx().setTimer(Math.max(1, o.restartMs()), t -> restart());
+        restartTimer = worker.vertx().setTimer(Math.max(1, o.restartMs()), t -> reconnect(true));
       }
       return;
     }
     if (!closedByUs) {
       stats.error("local:closed_by_peer");
+      if (o.reconnectMs() > 0 && !worker.stopping() && state.compareTo(State.OFFLINE) < 0
+          && state != State.CONNECTING) {
+        stats.reconnects.increment();
+        goOffline();
+        restartTimer = worker.vertx().setTimer(o.reconnectMs(), t -> reconnect(false));
+        return;
+      }
     }
     finish();
   }

@@ -156,6 +156,36 @@ class FleetSimulatorTest {
   }
 
   @Test
+  @DisplayName("A crawler whose node goes away reconnects to the next one under the same id and carries on with its job")
+  void reconnectsToTheNextNodeAndCarriesOn(Vertx vertx) throws Exception {
+    // GIVEN a second baseline ("node B") and 2 crawlers, one per node, paced to work ~1.6 s, that
+    // reconnect after 50 ms
+    String socketB = dir.resolve("baseline-b.sock").toString();
+    BaselineServer b = new BaselineServer(new BaselineServer.Options(socketB, "127.0.0.1", 0, 1, 1 << 20));
+    b.start(vertx).await(10, TimeUnit.SECONDS);
+    SimOptions o = options("--socket=" + socket + "," + socketB, "--crawlers=2", "--jobs-per-crawler=5",
+        "--progress-per-job=30", "--rate=100", "--fake-jobs", "--reconnect-ms=50", "--fail-share=0",
+        "--token-refresh-share=0", "--heartbeat-ms=600000", "--duration-s=30", "--progress=off");
+
+    // WHEN node B stops while its crawler is in the middle of its work
+    var run = FleetSimulator.run(vertx, o, System.out);
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> b.messages() >= 10);
+    b.stop(vertx).await(10, TimeUnit.SECONDS);
+    SimSummary s = run.await(30, TimeUnit.SECONDS);
+
+    // THEN that crawler reconnected once (hello again, same id) and finished its budget without
+    // starting any job twice; the only errors are the one close it saw
+    assertThat(s.reconnects()).isEqualTo(1);
+    assertThat(s.everConnected()).isEqualTo(3);
+    assertThat(s.sent("hello")).isEqualTo(3);
+    assertThat(s.jobsCompleted()).isEqualTo(2 * 5);
+    assertThat(s.sent("job_started")).isEqualTo(2 * 5);
+    assertThat(s.sent("job_completed")).isEqualTo(2 * 5);
+    assertThat(s.errorsByCode()).containsOnlyKeys("local:closed_by_peer");
+    assertThat(s.format()).contains("reconnects           : 1");
+  }
+
+  @Test
   @DisplayName("Options reject non-loopback hosts, TCP without hello and typos")
   void optionsAreChecked() {
     // GIVEN / WHEN / THEN
