@@ -86,7 +86,7 @@ public final class HubApplication {
       options.setEventBusOptions(new EventBusOptions()
           .setHost(loaded.cluster().host()).setClusterPublicHost(loaded.cluster().host()));
       vertxFuture = Vertx.builder().with(options)
-          .withClusterManager(ClusterSupport.clusterManager(loaded.cluster()))
+          .withClusterManager(ClusterSupport.clusterManager(loaded.cluster(), loaded.nodeId()))
           .buildClustered();
     } else {
       vertxFuture = Future.succeededFuture(Vertx.builder().with(options).build());

@@ -125,6 +125,13 @@ public final class Addresses {
    * node's {@code hub.status} answer lists the cluster from them.
    */
   public static final String STATUS_NODES = "hub.status.nodes";
+  /**
+   * publish, node-local (only when clustered): the {@code nodeId} (String) of a node that left the
+   * Hazelcast cluster — stopped, or died without a word. Its crawlers' connections were never
+   * announced closed; the jobs service treats them as closed now (their leases expire
+   * {@code leaseGrace} later unless the crawler is connected elsewhere).
+   */
+  public static final String CLUSTER_NODE_LEFT = "hub.cluster.node-left";
   /** request/reply: ConnectionStats. */
   public static final String CONNECTIONS = "hub.connections";
   /** request/reply (provided by others, e.g. the web app): {jobId, crawlerId, ...} -> {accessToken, expiresAt?}. */

@@ -4,6 +4,8 @@ import com.hazelcast.config.Config;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.config.JoinConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -11,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.config.HubConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,25 +31,45 @@ import org.slf4j.LoggerFactory;
 public final class ClusterSupport {
   /** How far from this node's port a port-less member is looked for (both directions). */
   static final int PORT_SPAN = 10;
+  /** Member attribute holding a configured hub {@code nodeId} (else the Vert.x node id is the hub's). */
+  static final String HUB_NODE_ID_ATTRIBUTE = "hub.nodeId";
 
   private ClusterSupport() {}
 
-  public static ClusterManager clusterManager(HubConfig.Cluster cluster) {
-    return new LoggingClusterManager(hazelcastConfig(cluster));
+  /**
+   * The cluster manager of a node; {@code nodeId} is the configured hub node id, or null when the
+   * node goes by its Vert.x cluster node id.
+   */
+  public static ClusterManager clusterManager(HubConfig.Cluster cluster, String nodeId) {
+    Config hz = hazelcastConfig(cluster);
+    if (nodeId != null && !nodeId.isBlank()) {
+      hz.getMemberAttributeConfig().setAttribute(HUB_NODE_ID_ATTRIBUTE, nodeId);
+    }
+    return new LoggingClusterManager(hz);
   }
 
   /**
    * Logs membership changes at INFO (Hazelcast's own logger is kept at WARN), naming members by
    * their Vert.x cluster node id (the hub's {@code nodeId} unless one is configured), which
    * vertx-hazelcast keeps in a member attribute; Hazelcast's own member UUID is a different id.
+   * A member that leaves is also announced on {@link Addresses#CLUSTER_NODE_LEFT} (this node only),
+   * by its hub node id, so the jobs service can let go of the connections it had there.
    */
   private static final class LoggingClusterManager extends HazelcastClusterManager {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterSupport.class);
     /** Where vertx-hazelcast stores a member's Vert.x node id. */
     private static final String NODE_ID_ATTRIBUTE = "__vertx.nodeId";
 
+    private volatile Vertx vertx;
+
     LoggingClusterManager(Config config) {
       super(config);
+    }
+
+    @Override
+    public void init(Vertx vertx) {
+      this.vertx = vertx;
+      super.init(vertx);
     }
 
     @Override
@@ -61,6 +84,12 @@ public final class ClusterSupport {
       LOG.info("Cluster member left: node {} at {} ({} members)", nodeId(event.getMember()),
           event.getMember().getAddress(), event.getMembers().size());
       super.memberRemoved(event);
+      Vertx v = vertx;
+      String hubNodeId = event.getMember().getAttribute(HUB_NODE_ID_ATTRIBUTE);
+      String left = hubNodeId != null ? hubNodeId : event.getMember().getAttribute(NODE_ID_ATTRIBUTE);
+      if (v != null && left != null) {
+        v.eventBus().publish(Addresses.CLUSTER_NODE_LEFT, left, new DeliveryOptions().setLocalOnly(true));
+      }
     }
 
     private static String nodeId(Member member) {

@@ -67,6 +67,9 @@ public class StatusVerticle extends VerticleBase {
     }
     if (vertx.isClustered()) {
       registered.add(vertx.eventBus().consumer(Addresses.STATUS_NODES, this::onPeer).completion());
+      // a node that died announces nothing: drop it as soon as the cluster says it is gone
+      registered.add(vertx.eventBus().<String>localConsumer(Addresses.CLUSTER_NODE_LEFT,
+          m -> peers.remove(m.body())).completion());
       announceTimer = vertx.setPeriodic(ANNOUNCE_MS, id -> announce());
     }
     return Future.all(registered).onSuccess(v -> {

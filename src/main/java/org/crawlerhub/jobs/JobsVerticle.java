@@ -99,13 +99,16 @@ public final class JobsVerticle extends VerticleBase {
   private final Map<String, Connection> connections = new HashMap<>();
   /** crawlerId -> how many of {@link #connections} it has (a mass disconnect stays linear). */
   private final Map<String, Integer> connectionsPerCrawler = new HashMap<>();
-  /** Crawlers whose last connection closed (their leases run out leaseGrace later unless they return). */
-  private final Set<String> gone = java.util.Collections.newSetFromMap(new LinkedHashMap<>() {
+  /**
+   * Crawlers whose last connection closed -> the node it was on (their leases run out leaseGrace
+   * later unless they return; that node writes the expiry, or, if it leaves the cluster first, the others).
+   */
+  private final Map<String, String> gone = new LinkedHashMap<>() {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
       return size() > 100_000;
     }
-  });
+  };
   private final List<Long> timers = new ArrayList<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final Map<String, Counter> transitionCounters = new HashMap<>();
@@ -123,7 +126,7 @@ public final class JobsVerticle extends VerticleBase {
   private boolean scanning;
   private boolean stopped;
 
-  private record Connection(String crawlerId, boolean local) {}
+  private record Connection(String crawlerId, boolean local, String nodeId) {}
 
   private record ClaimRequest(Replier msg, String crawlerId, int want, Promise<Void> answered) {}
 
@@ -192,12 +195,13 @@ public final class JobsVerticle extends VerticleBase {
     JobsApi api = new JobsApi(cfg, nodeId, pool, jobs, this::onApiMove, this::publish, this::updateGauges);
     api.register(bus, consumers);
     consumers.add(bus.<JsonObject>consumer(Addresses.CRAWLER_EVENTS, m -> onCrawlerEvent(m.body())));
+    consumers.add(bus.<String>localConsumer(Addresses.CLUSTER_NODE_LEFT, m -> onNodeLeft(m.body())));
     consumers.add(bus.<JsonObject>consumer(Addresses.CRAWLER_HEARTBEATS, this::onHeartbeats));
     consumers.add(bus.<JsonObject>consumer(Addresses.JOB_EVENTS, m -> onJobEvent(m.body())));
 
     timers.add(vertx.setPeriodic(Math.max(10, cfg.progressFlushInterval()), id -> flush()));
     timers.add(vertx.setPeriodic(Math.max(10, cfg.leaseCheckInterval()), id -> scan()));
-    timers.add(vertx.setPeriodic(Math.max(100, cfg.heartbeatInterval()), id -> renewLocalLeases()));
+    timers.add(vertx.setPeriodic(renewalInterval(cfg), id -> renewLocalLeases()));
     timers.add(vertx.setPeriodic(5000, id -> refreshGauges()));
     if (cfg.cleanupInterval() > 0 && cfg.maxJobAge() > 0) {
       timers.add(vertx.setPeriodic(cfg.cleanupInterval(), id -> pruneFinished()));
@@ -717,7 +721,7 @@ public final class JobsVerticle extends VerticleBase {
       Map<String, ProgressSlot> slots = new HashMap<>(pendingProgress);
       // Progress extends a lease (SPEC §2.1) unless its crawler is gone: then leaseGrace runs out.
       long extend = cfg.heartbeatTimeout() + cfg.leaseGrace();
-      pendingProgress.forEach((id, slot) -> batch.add(slot.toPending(id, gone.contains(slot.owner) ? 0 : extend)));
+      pendingProgress.forEach((id, slot) -> batch.add(slot.toPending(id, gone.containsKey(slot.owner) ? 0 : extend)));
       pendingProgress.clear();
       flushingProgress = slots; // a transition meanwhile still merges the latest progress
       for (int i = 0; i < batch.size(); i += FLUSH_CHUNK) {
@@ -816,7 +820,7 @@ public final class JobsVerticle extends VerticleBase {
     switch (event) {
       case "connected", "authenticated" -> {
         String crawlerId = ev.getString("crawlerId", connectionId);
-        forget(connections.put(connectionId, new Connection(crawlerId, local)));
+        forget(connections.put(connectionId, new Connection(crawlerId, local, nid)));
         connectionsPerCrawler.merge(crawlerId, 1, Integer::sum);
         gone.remove(crawlerId);
         if (local) {
@@ -832,12 +836,15 @@ public final class JobsVerticle extends VerticleBase {
         Connection c = connections.remove(connectionId);
         forget(c);
         String crawlerId = ev.getString("crawlerId", c == null ? connectionId : c.crawlerId());
+        boolean last = !connectionsPerCrawler.containsKey(crawlerId);
+        if (last) {
+          gone.put(crawlerId, nid == null ? nodeId : nid);
+        }
         if (local) {
           sessions.close(connectionId, crawlerId, nid, ev.getString("transport"), at, ev.getString("reason", event))
               .onFailure(err -> LOG.warn("crawler_sessions: could not record {} of {}: {}", event, connectionId,
                   PgErrors.describe(err)));
-          if (!connectionsPerCrawler.containsKey(crawlerId)) {
-            gone.add(crawlerId);
+          if (last) {
             leaseWrite(List.of(crawlerId), cfg.leaseGrace(), event);
           }
         }
@@ -848,22 +855,75 @@ public final class JobsVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * A node that left the cluster (stopped, or died) announced no disconnects: its connections are
+   * closed now, as far as this node is concerned. A crawler of that node connected nowhere else is
+   * gone from this moment, and so is one that had left that node but whose expiry that node may not
+   * have written before it died: their leases are cut to {@code leaseGrace} from now (SPEC: they
+   * expire leaseGrace after the connection closed), not left to run out at that node's last renewal
+   * ({@code heartbeatTimeout + leaseGrace} after it). The cut never extends a lease; every remaining
+   * node makes the same one. The node's open sessions are closed.
+   */
+  private void onNodeLeft(String left) {
+    if (left == null || left.equals(nodeId) || stopped) {
+      return;
+    }
+    Set<String> crawlers = new TreeSet<>();
+    var it = connections.values().iterator();
+    while (it.hasNext()) {
+      Connection c = it.next();
+      if (left.equals(c.nodeId())) {
+        it.remove();
+        forget(c);
+        crawlers.add(c.crawlerId());
+      }
+    }
+    crawlers.removeIf(connectionsPerCrawler::containsKey); // connected here or on another node
+    crawlers.forEach(c -> gone.put(c, left));
+    gone.forEach((crawler, lastNode) -> {
+      if (left.equals(lastNode)) {
+        crawlers.add(crawler);
+      }
+    });
+    LOG.info("Node {} left the cluster: leases of {} crawlers last connected there expire within {} ms",
+        left, crawlers.size(), cfg.leaseGrace());
+    leaseWrite(new ArrayList<>(crawlers), cfg.leaseGrace(), "node_left");
+    sessions.closeNode(left, "node_left").onFailure(err -> LOG.warn("crawler_sessions: could not close the sessions of node {}: {}",
+        left, PgErrors.describe(err)));
+  }
+
+  /**
+   * How often the leases of this node's crawlers are renewed: every {@code heartbeatInterval}, and
+   * at least twice per {@code leaseGrace}, so a lease another node cut to {@code leaseGrace} (its
+   * late disconnect or node-left write racing this node's reconnect write) is renewed before it runs out.
+   */
+  static long renewalInterval(HubConfig cfg) {
+    long interval = cfg.heartbeatInterval();
+    if (cfg.leaseGrace() > 0) {
+      interval = Math.min(interval, cfg.leaseGrace() / 2);
+    }
+    return Math.max(100, interval);
+  }
+
   /** Lease expiry writes are serialised so a late renewal cannot overtake a disconnect. */
   private void leaseWrite(List<String> crawlerIds, long ms, String why) {
     if (crawlerIds.isEmpty()) {
       return;
     }
-    boolean renewal = "renewal".equals(why); // the periodic one skips rows a transition holds (JobRepository.RENEW_LEASES)
-    leaseWrites = leaseWrites.transform(x -> setLeaseExpiry(crawlerIds, ms, renewal, 3)
+    leaseWrites = leaseWrites.transform(x -> setLeaseExpiry(crawlerIds, ms, why, 3)
         .onFailure(err -> LOG.warn("Could not set lease expiry ({}) for {} crawlers: {}", why, crawlerIds.size(),
             PgErrors.describe(err))));
   }
 
   /** Retries a transient failure (e.g. a deadlock with a batch touching the same rows) a few times. */
-  private Future<Integer> setLeaseExpiry(List<String> crawlerIds, long ms, boolean renewal, int tries) {
-    Future<Integer> write = renewal ? jobs.renewLeases(crawlerIds, ms) : jobs.setLeaseExpiry(crawlerIds, ms);
+  private Future<Integer> setLeaseExpiry(List<String> crawlerIds, long ms, String why, int tries) {
+    Future<Integer> write = switch (why) {
+      case "renewal" -> jobs.renewLeases(crawlerIds, ms); // skips rows a transition holds (JobRepository.RENEW_LEASES)
+      case "node_left" -> jobs.capLeaseExpiry(crawlerIds, ms);
+      default -> jobs.setLeaseExpiry(crawlerIds, ms);
+    };
     return write.recover(err -> tries > 1 && PgErrors.isTransient(err) && !stopped
-        ? vertx.timer(100).compose(v -> setLeaseExpiry(crawlerIds, ms, renewal, tries - 1))
+        ? vertx.timer(100).compose(v -> setLeaseExpiry(crawlerIds, ms, why, tries - 1))
         : Future.failedFuture(err));
   }
 

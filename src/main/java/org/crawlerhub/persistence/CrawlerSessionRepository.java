@@ -27,6 +27,11 @@ public final class CrawlerSessionRepository {
       ON CONFLICT (connection_id) DO UPDATE SET disconnected_at = EXCLUDED.disconnected_at,
         disconnect_reason = EXCLUDED.disconnect_reason, last_seen_at = EXCLUDED.last_seen_at""";
 
+  /** Closes every session still open on a node that is gone ({@code $1}), with reason {@code $2}. */
+  public static final String CLOSE_NODE = """
+      UPDATE crawler_sessions SET disconnected_at = now(), disconnect_reason = $2
+      WHERE node_id = $1 AND disconnected_at IS NULL""";
+
   /** Latest heartbeat of many connections in one statement. */
   public static final String HEARTBEATS = """
       UPDATE crawler_sessions s SET system_status = u.status, active_jobs = u.active,
@@ -56,6 +61,11 @@ public final class CrawlerSessionRepository {
       OffsetDateTime at, String reason) {
     return pool.preparedQuery(CLOSE).execute(Tuple.tuple().addValue(connectionId).addValue(crawlerId)
         .addValue(nodeId).addValue(transport).addValue(at).addValue(reason)).mapEmpty();
+  }
+
+  /** Closes the sessions a departed node left open; the number closed. */
+  public Future<Integer> closeNode(String nodeId, String reason) {
+    return pool.preparedQuery(CLOSE_NODE).execute(Tuple.of(nodeId, reason)).map(RowSet::rowCount);
   }
 
   public Future<Integer> heartbeats(List<Heartbeat> batch) {

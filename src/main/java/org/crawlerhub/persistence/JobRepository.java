@@ -147,6 +147,15 @@ public final class JobRepository {
       WHERE id IN (SELECT id FROM jobs WHERE lease_owner = ANY($1::text[]) AND status IN ('assigned','running')
                    FOR UPDATE SKIP LOCKED)""";
 
+  /**
+   * Cuts every live lease of the given crawlers to at most now + {@code $2} ms (never extends one):
+   * crawlers whose node left the cluster before it could record their disconnect.
+   */
+  public static final String CAP_LEASE_EXPIRY = """
+      UPDATE jobs SET lease_expires_at = least(lease_expires_at, now() + $2::bigint * interval '1 millisecond')
+      WHERE lease_owner = ANY($1::text[]) AND status IN ('assigned','running')
+        AND lease_expires_at > now() + $2::bigint * interval '1 millisecond'""";
+
   /** Sets the lease expiry of every live lease of the given crawlers to now + {@code $2} ms. */
   public static final String SET_LEASE_EXPIRY = """
       UPDATE jobs SET lease_expires_at = now() + $2::bigint * interval '1 millisecond'
@@ -405,6 +414,13 @@ public final class JobRepository {
   /** Sets lease expiry = now + {@code ms} for every live lease of {@code crawlerIds}. */
   public Future<Integer> setLeaseExpiry(List<String> crawlerIds, long ms) {
     return pool.preparedQuery(SET_LEASE_EXPIRY)
+        .execute(Tuple.tuple().addArrayOfString(crawlerIds.toArray(String[]::new)).addValue(ms))
+        .map(RowSet::rowCount);
+  }
+
+  /** {@link #CAP_LEASE_EXPIRY}: leases cut. */
+  public Future<Integer> capLeaseExpiry(List<String> crawlerIds, long ms) {
+    return pool.preparedQuery(CAP_LEASE_EXPIRY)
         .execute(Tuple.tuple().addArrayOfString(crawlerIds.toArray(String[]::new)).addValue(ms))
         .map(RowSet::rowCount);
   }

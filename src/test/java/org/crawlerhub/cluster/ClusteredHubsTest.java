@@ -88,6 +88,11 @@ class ClusteredHubsTest {
 
   /** Starts node A and node B on the same fresh database and waits until each sees two members. */
   private List<HubApplication> twoNodes() throws Exception {
+    return twoNodes(c -> c);
+  }
+
+  /** The same, with node B's configuration changed by {@code tweakB}. */
+  private List<HubApplication> twoNodes(java.util.function.UnaryOperator<JsonObject> tweakB) throws Exception {
     String db = TestDatabase.freshDatabase();
     int base = freePort();
     while (base > 65000) { // node B takes base + 1
@@ -95,7 +100,7 @@ class ClusteredHubsTest {
     }
     HubApplication a = HubApplication.start(nodeConfig(db, base)).await(120, TimeUnit.SECONDS);
     hubs.add(a);
-    HubApplication b = HubApplication.start(nodeConfig(db, base + 1)).await(120, TimeUnit.SECONDS);
+    HubApplication b = HubApplication.start(tweakB.apply(nodeConfig(db, base + 1))).await(120, TimeUnit.SECONDS);
     hubs.add(b);
     return List.of(a, b);
   }
@@ -432,6 +437,30 @@ class ClusteredHubsTest {
     JsonObject stats = new JobsClient(nodes.get(1).vertx()).stats().await(10, TimeUnit.SECONDS);
     assertThat(stats.getLong("assigned")).isEqualTo(2000L);
     assertThat(stats.getLong("queued")).isZero();
+  }
+
+  @Test
+  @DisplayName("a node that drops out of the cluster without stopping is announced on node A by its hub nodeId, and A's status stops listing it")
+  void nodeThatDiesIsAnnounced() throws Exception {
+    // GIVEN node A and node B (configured nodeId "node-b"), A listing B in its cluster status
+    List<HubApplication> nodes = twoNodes(c -> c.put("nodeId", "node-b"));
+    HubApplication a = nodes.get(0);
+    HubApplication b = nodes.get(1);
+    List<String> left = Collections.synchronizedList(new ArrayList<>());
+    a.vertx().eventBus().<String>localConsumer(Addresses.CLUSTER_NODE_LEFT, m -> left.add(m.body()))
+        .completion().await(10, TimeUnit.SECONDS);
+    await().atMost(WAIT).until(() -> httpGet(a, "/api/status").body().contains("\"node-b\""));
+
+    // WHEN B's cluster membership ends without B stopping (as when its process dies: no goodbye)
+    var manager = (io.vertx.spi.cluster.hazelcast.HazelcastClusterManager)
+        ((io.vertx.core.internal.VertxInternal) b.vertx()).clusterManager();
+    manager.getHazelcastInstance().getLifecycleService().terminate();
+
+    // THEN A is told which hub node left (its jobs service lets go of B's connections), and its
+    // status no longer lists B
+    // (Hazelcast notices within 0.5–3.5 s here)
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(left).containsExactly("node-b"));
+    await().atMost(WAIT).until(() -> !httpGet(a, "/api/status").body().contains("\"node-b\""));
   }
 
   @Test

@@ -105,8 +105,13 @@ final class JobsHarness implements AutoCloseable {
   }
 
   void crawlerEvent(String event, String crawlerId, String connectionId) {
+    crawlerEvent(event, crawlerId, connectionId, NODE);
+  }
+
+  /** A connection event as the gateway of node {@code nodeId} publishes it (another node's: remote). */
+  void crawlerEvent(String event, String crawlerId, String connectionId, String nodeId) {
     vertx.eventBus().publish(Addresses.CRAWLER_EVENTS, new JsonObject().put("event", event)
-        .put("connectionId", connectionId).put("crawlerId", crawlerId).put("nodeId", NODE)
+        .put("connectionId", connectionId).put("crawlerId", crawlerId).put("nodeId", nodeId)
         .put("transport", "unix").put("at", Instant.now().toString()));
   }
 
