@@ -91,6 +91,7 @@ public final class ErrorManagerVerticle extends VerticleBase {
   private WebhookNotifier webhook;
   private boolean primary;
   private boolean flushing;
+  private volatile boolean stopped;
   private long enqueuedSeq;
   private long persistedSeq;
   private long dropped;
@@ -156,6 +157,7 @@ public final class ErrorManagerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    stopped = true;
     timers.forEach(vertx::cancelTimer);
     timers.clear();
     if (primary) {
@@ -324,18 +326,44 @@ public final class ErrorManagerVerticle extends VerticleBase {
     requestRetryPolicy(request, 1);
   }
 
+  /**
+   * Asks the jobs service to apply a decision, again and again (backoff up to 30 s) while it cannot:
+   * no jobs service yet, no answer, or the job store unavailable (503, PostgreSQL down). A decision
+   * is a lifecycle transition (failed -> queued later, or dead), never dropped (SPEC §7): before, a
+   * decision lost to a PostgreSQL restart left the job in {@code failed} for good. The jobs service
+   * refuses a decision for a job that moved on (409), and that ends it.
+   */
   private void requestRetryPolicy(JsonObject request, int n) {
+    if (stopped) {
+      return;
+    }
     bus.request(Addresses.JOBS_APPLY_RETRY_POLICY, request, new DeliveryOptions().setSendTimeout(10_000))
+        .onSuccess(m -> {
+          if (n > 1) {
+            LOG.info("Retry decision {} for job {} applied after {} attempts", request.getString("action"),
+                request.getString("jobId"), n);
+          }
+        })
         .onFailure(err -> {
-          boolean transientFailure = err instanceof ReplyException re
-              && (re.failureType() == ReplyFailure.NO_HANDLERS || re.failureType() == ReplyFailure.TIMEOUT);
-          if (transientFailure && n < 3) {
-            vertx.setTimer(1000L * n, id -> requestRetryPolicy(request, n + 1));
+          if (!stopped && retryable(err)) {
+            long delayMs = Math.min(30_000L, 250L << Math.min(n - 1, 7));
+            if (n == 1 || n % 10 == 0) {
+              LOG.warn("Retry decision {} for job {} not applied yet ({}); trying again in {} ms",
+                  request.getString("action"), request.getString("jobId"), err.getMessage(), delayMs);
+            }
+            vertx.setTimer(delayMs, id -> requestRetryPolicy(request, n + 1));
           } else {
             LOG.warn("Retry decision {} for job {} was not applied: {}", request.getString("action"),
                 request.getString("jobId"), err.getMessage());
           }
         });
+  }
+
+  /** Worth asking again: nobody answered, or the job store was unavailable. */
+  static boolean retryable(Throwable err) {
+    return err instanceof ReplyException re && (re.failureType() == ReplyFailure.NO_HANDLERS
+        || re.failureType() == ReplyFailure.TIMEOUT
+        || (re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == 503));
   }
 
   // ---------------------------------------------------------------- persistence

@@ -222,6 +222,49 @@ class ErrorManagerVerticleTest {
     assertThat(decision(decisions, "r5")).isEqualTo(expected("r5", 1, "dead", 0));
   }
 
+  @Test
+  @DisplayName("a retry decision the job store cannot take now (503: PostgreSQL down) is asked again until it is applied")
+  void retryDecisionSurvivesAnOutage() {
+    // GIVEN a fake jobs verticle whose job store is unavailable for the first three requests
+    List<JsonObject> asked = new CopyOnWriteArrayList<>();
+    sync(vertx.eventBus().<JsonObject>consumer(Addresses.JOBS_APPLY_RETRY_POLICY, m -> {
+      asked.add(m.body());
+      if (asked.size() <= 3) {
+        m.fail(503, "UNAVAILABLE: the job store is not available (PostgreSQL 57P03: the database system is starting up)");
+      } else {
+        m.reply(new JsonObject().put("job", new JsonObject().put("id", m.body().getString("jobId"))));
+      }
+    }).completion());
+    deploy(new JsonObject());
+
+    // WHEN a job fails for good meanwhile
+    fail("o1", 1, 4, false);
+
+    // THEN the same decision is asked again (250, 500, 1000 ms apart) until it is applied, then no more
+    await().atMost(Duration.ofSeconds(10)).until(() -> asked.size() == 4);
+    assertThat(asked).allSatisfy(d -> assertThat(decision(List.of(d), "o1")).isEqualTo(expected("o1", 1, "dead", 0)));
+    await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(4)).until(() -> asked.size() == 4);
+  }
+
+  @Test
+  @DisplayName("a retry decision refused because the job moved on (409) is not asked again")
+  void refusedDecisionIsNotRepeated() {
+    // GIVEN a fake jobs verticle that refuses every decision as a conflict
+    List<JsonObject> asked = new CopyOnWriteArrayList<>();
+    sync(vertx.eventBus().<JsonObject>consumer(Addresses.JOBS_APPLY_RETRY_POLICY, m -> {
+      asked.add(m.body());
+      m.fail(409, "CONFLICT: job o2 is queued, not failed at attempt 1");
+    }).completion());
+    deploy(new JsonObject());
+
+    // WHEN a job fails
+    fail("o2", 1, 4, true);
+
+    // THEN the decision is asked once
+    await().atMost(Duration.ofSeconds(5)).until(() -> asked.size() == 1);
+    await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> asked.size() == 1);
+  }
+
   private void fail(String jobId, int attempt, int maxAttempts, boolean recoverable) {
     vertx.eventBus().publish(Addresses.JOB_EVENTS, new JsonObject().put("jobId", jobId).put("from", "running")
         .put("to", "failed").put("attempt", attempt).put("maxAttempts", maxAttempts).put("crawlerId", "c1")
