@@ -125,6 +125,9 @@ public final class JobsVerticle extends VerticleBase {
   private boolean flushing;
   private boolean scanning;
   private boolean stopped;
+  /** Discoveries kept while PostgreSQL is unavailable, to be stored when it is back. */
+  private int discoveriesWaiting;
+  static final int MAX_DISCOVERIES_WAITING = 1000;
 
   private record Connection(String crawlerId, boolean local, String nodeId) {}
 
@@ -1043,10 +1046,59 @@ public final class JobsVerticle extends VerticleBase {
     });
   }
 
+  /**
+   * Stores a discovery in one transaction. If PostgreSQL is unavailable the discovery is kept and
+   * stored when it is back (SPEC §7: writes are queued while the database is down, never dropped;
+   * the store is idempotent, so a commit whose answer was lost is not doubled): the crawler is
+   * answered at once, as for the lifecycle writes the write buffer holds, and the children's
+   * events follow when they exist. At most {@link #MAX_DISCOVERIES_WAITING} wait; beyond that, or
+   * for an error a retry cannot fix, the crawler is told INTERNAL ("resend later").
+   */
   private void storeDiscovery(Replier msg, String parentId, String crawlerId, DiscoveryPlan plan) {
     long started = System.nanoTime();
+    storeDiscoveryOnce(parentId, crawlerId, plan).onComplete(ar -> {
+      if (ar.succeeded()) {
+        discoveryStored(parentId, crawlerId, plan, ar.result(), started);
+        replyFrames(msg);
+      } else if (PgErrors.isTransient(ar.cause()) && !stopped && discoveriesWaiting < MAX_DISCOVERIES_WAITING) {
+        discoveriesWaiting++;
+        LOG.warn("jobs_discovered of job {} by crawler {} not stored yet ({}): kept, stored when PostgreSQL is back",
+            parentId, crawlerId, PgErrors.describe(ar.cause()));
+        replyFrames(msg);
+        retryDiscovery(parentId, crawlerId, plan, started, 1);
+      } else {
+        LOG.warn("jobs_discovered of job {} by crawler {} failed: {}", parentId, crawlerId,
+            PgErrors.describe(ar.cause()));
+        replyError(msg, ErrorCode.INTERNAL, "could not store the discovery of job " + parentId + "; resend later");
+      }
+    });
+  }
+
+  private void retryDiscovery(String parentId, String crawlerId, DiscoveryPlan plan, long started, int n) {
+    vertx.setTimer(Math.min(5000L, 100L << Math.min(n - 1, 6)), t -> {
+      if (stopped) {
+        discoveriesWaiting--;
+        LOG.error("jobs_discovered of job {} by crawler {} was not stored before the hub stopped", parentId, crawlerId);
+        return;
+      }
+      storeDiscoveryOnce(parentId, crawlerId, plan).onComplete(ar -> {
+        if (ar.succeeded()) {
+          discoveriesWaiting--;
+          discoveryStored(parentId, crawlerId, plan, ar.result(), started);
+        } else if (PgErrors.isTransient(ar.cause())) {
+          retryDiscovery(parentId, crawlerId, plan, started, n + 1);
+        } else {
+          discoveriesWaiting--;
+          LOG.error("jobs_discovered of job {} by crawler {} could not be stored: {}", parentId, crawlerId,
+              PgErrors.describe(ar.cause()));
+        }
+      });
+    });
+  }
+
+  private Future<List<Row>> storeDiscoveryOnce(String parentId, String crawlerId, DiscoveryPlan plan) {
     int maxAttempts = cfg.defaultMaxAttempts();
-    pool.withTransaction(conn -> AreaRepository.upsert(conn, plan.areas(), parentId)
+    return pool.withTransaction(conn -> AreaRepository.upsert(conn, plan.areas(), parentId)
         .compose(x -> plan.children().isEmpty() ? Future.succeededFuture(List.<Row>of())
             : jobs.insertChildren(conn, parentId, plan.children(), maxAttempts, crawlerId, nodeId))
         .compose(children -> (plan.fanOut().isEmpty() ? Future.succeededFuture(List.<Row>of())
@@ -1062,26 +1114,20 @@ public final class JobsVerticle extends VerticleBase {
           JsonObject summary = new JsonObject().put("summary", plan.summary())
               .put("discovered", plan.children().size()).put("at", Instant.now().toString());
           return jobs.recordDiscovery(conn, parentId, summary, ids).map(created);
-        }))
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            LOG.warn("jobs_discovered of job {} by crawler {} failed: {}", parentId, crawlerId,
-                PgErrors.describe(ar.cause()));
-            replyError(msg, ErrorCode.INTERNAL, "could not store the discovery of job " + parentId + "; resend later");
-            return;
-          }
-          String at = Instant.now().toString();
-          List<JsonObject> events = new ArrayList<>(ar.result().size());
-          for (Row r : ar.result()) {
-            events.add(event(r.getString("id"), null, "queued", r.getInteger("attempt"), r.getInteger("max_attempts"),
-                crawlerId, "discovered", null, at));
-          }
-          publishAll(events, 0);
-          LOG.info("Discovery of job {} by crawler {}: {} entries, {} areas, {} jobs created in {} ms", parentId,
-              crawlerId, plan.children().size(), plan.areas().size(), ar.result().size(),
-              (System.nanoTime() - started) / 1_000_000);
-          replyFrames(msg);
-        });
+        }));
+  }
+
+  private void discoveryStored(String parentId, String crawlerId, DiscoveryPlan plan, List<Row> created, long started) {
+    String at = Instant.now().toString();
+    List<JsonObject> events = new ArrayList<>(created.size());
+    for (Row r : created) {
+      events.add(event(r.getString("id"), null, "queued", r.getInteger("attempt"), r.getInteger("max_attempts"),
+          crawlerId, "discovered", null, at));
+    }
+    publishAll(events, 0);
+    LOG.info("Discovery of job {} by crawler {}: {} entries, {} areas, {} jobs created in {} ms", parentId,
+        crawlerId, plan.children().size(), plan.areas().size(), created.size(),
+        (System.nanoTime() - started) / 1_000_000);
   }
 
   private void onDiscovery(Replier msg, JsonObject env, String crawlerId) {

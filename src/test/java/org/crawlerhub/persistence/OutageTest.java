@@ -195,6 +195,48 @@ class OutageTest {
   }
 
   @Test
+  @DisplayName("a jobs_discovered arriving while PostgreSQL is down is acknowledged, kept, and its jobs created once when it is back")
+  void discoveryDuringAnOutageIsKept() throws Exception {
+    // GIVEN a running discovery job, then PostgreSQL gone
+    String deployment = vertx.deployVerticle(new JobsVerticle(config(10_000))).await(30, TimeUnit.SECONDS);
+    String parent = prepareRunningJobs(1).get(0);
+    pg.close();
+    pg = null;
+
+    // WHEN the crawler reports 3 discovered projects and completes the job
+    JsonArray entries = new JsonArray();
+    for (int i = 0; i < 3; i++) {
+      entries.add(new JsonObject().put("job_type", "crawl_project").put("entity_id", String.valueOf(100 + i))
+          .put("namespace_path", "grp/proj-" + i).put("entity_name", "proj-" + i).put("priority", 1));
+    }
+    JsonObject discovered = send("jobs_discovered", parent, new JsonObject().put("discovered_jobs", entries)
+        .put("discovery_summary", new JsonObject().put("total_users", 0).put("total_groups", 0)
+            .put("total_projects", 3).put("hierarchy_depth", 1)));
+    JsonObject completed = send("job_completed", parent, new JsonObject().put("success", true)
+        .put("finalCounts", new JsonObject()));
+
+    // THEN both are acknowledged without an error, as the buffered lifecycle writes are
+    assertThat(discovered.getJsonArray("frames")).as(discovered.encode()).isEmpty();
+    assertThat(completed.getJsonArray("frames")).as(completed.encode()).isEmpty();
+
+    // WHEN PostgreSQL comes back
+    pg = startPg();
+
+    // THEN the three children and their default fan-out (5 data jobs each) exist once, spawned from
+    // the discovery, and their creation is published
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(rows(
+        "SELECT count(*) FROM jobs WHERE spawned_from = '" + parent + "'").get(0).getLong(0)).isEqualTo(3L + 15L));
+    assertThat(rows("SELECT count(*) FROM jobs WHERE spawned_from = '" + parent + "' AND job_type = 'crawl_project'")
+        .get(0).getLong(0)).isEqualTo(3L);
+    assertThat(rows("SELECT count(*) FROM areas").get(0).getLong(0)).isEqualTo(3L);
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+        rows("SELECT status FROM jobs WHERE id = '" + parent + "'").get(0).getString(0)).isEqualTo("completed"));
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(busEvents.stream()
+        .filter(e -> "discovered".equals(e.getString("reason")))).hasSize(18));
+    vertx.undeploy(deployment).await(30, TimeUnit.SECONDS);
+  }
+
+  @Test
   @DisplayName("when the write buffer is full the crawler gets an error instead of silence, and nothing beyond it is recorded")
   void fullBufferPushesBack() throws Exception {
     // GIVEN a write buffer of 5 and 8 running jobs
