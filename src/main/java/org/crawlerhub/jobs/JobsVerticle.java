@@ -168,7 +168,7 @@ public final class JobsVerticle extends VerticleBase {
       return Future.failedFuture(new IllegalStateException("JobsVerticle needs database.url (app starts the database first)"));
     }
     cache = new LeaseCache(200_000, LeaseView.of(vertx));
-    pool = Database.pool(vertx, cfg.database().url(), cfg.database().poolSize(), "jobs");
+    pool = Database.pool(vertx, cfg.database().url(), cfg.database().poolSize(), "jobs", true);
     jobs = new JobRepository(pool);
     sessions = new CrawlerSessionRepository(pool);
     int lanes = Math.max(1, Math.min(4, cfg.database().poolSize() / 2));

@@ -47,4 +47,33 @@ class EmbeddedDatabaseTest {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
   }
+
+  private static String show(Vertx vertx, Pool pool, String setting) throws Exception {
+    return pool.query("SHOW " + setting).execute().await(30, TimeUnit.SECONDS).iterator().next().getString(0);
+  }
+
+  @Test
+  @DisplayName("the embedded database syncs its writes to disk, and a durable pool commits synchronously whatever the server's default")
+  void embeddedDatabaseIsDurable() throws Exception {
+    // GIVEN the hub's embedded database (server default synchronous_commit = off, fsync turned on)
+    Path dataDir = Files.createTempDirectory("hub-embedded-durable");
+    HubConfig cfg = HubConfig.fromJson(new JsonObject().put("dataDir", dataDir.toString()));
+    Vertx vertx = Vertx.vertx();
+    try {
+      Database db = Database.start(vertx, cfg.database()).await(90, TimeUnit.SECONDS);
+      // WHEN a plain pool and a durable pool (the jobs service's) connect
+      Pool plain = Database.pool(vertx, db.url(), 1);
+      Pool durable = Database.pool(vertx, db.url(), 1, "durable", true);
+
+      // THEN fsync is on for both, and only the durable pool waits for its commits to be flushed
+      assertThat(show(vertx, plain, "fsync")).isEqualTo("on");
+      assertThat(show(vertx, plain, "synchronous_commit")).isEqualTo("off");
+      assertThat(show(vertx, durable, "synchronous_commit")).isEqualTo("on");
+      plain.close().await(10, TimeUnit.SECONDS);
+      durable.close().await(10, TimeUnit.SECONDS);
+      db.close();
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
 }
