@@ -7,6 +7,8 @@
 # for the last leases to expire and runs bench/consistency.sql (every "*_violations" must be 0).
 # KILL_B_AFTER_S=N kills node B (SIGKILL) N seconds into the fleet: its crawlers reconnect to node A
 # (--reconnect-ms, same id) and carry on with the jobs in hand, which the hub must still accept.
+# STOP_B_AFTER_S=N stops node B (SIGTERM) instead, as a rolling restart would: its crawlers get a
+# shutdown frame, hand their jobs back, leave, and reconnect to node A.
 #   bench/fleet-cluster.sh
 #   KILL_B_AFTER_S=5 bench/fleet-cluster.sh
 #   bench/fleet-cluster.sh --crawlers=100 --enqueue=10000 --jobs-per-crawler=100 --crash-share=0.05
@@ -32,6 +34,9 @@ log "cluster: $(curl -s "$API_A/ready" | grep -o '"members":[0-9]*'), database $
 
 if [ -n "${KILL_B_AFTER_S:-}" ]; then
   (sleep "$KILL_B_AFTER_S"; kill -KILL "$PID_B" 2>/dev/null && log "killed node B (pid $PID_B)") &
+fi
+if [ -n "${STOP_B_AFTER_S:-}" ]; then
+  (sleep "$STOP_B_AFTER_S"; kill -TERM "$PID_B" 2>/dev/null && log "stopping node B (SIGTERM, pid $PID_B)") &
 fi
 run_tool FleetSimulator --socket="$SOCKET_A,$SOCKET_B" --api="$API_A" --admin-token="$HUB_ADMIN_TOKEN" \
   --enqueue=2000 --crawlers=50 --jobs-per-crawler=40 --progress-per-job=50 --crash-share=0.05 \

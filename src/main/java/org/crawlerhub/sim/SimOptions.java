@@ -71,7 +71,9 @@ public record SimOptions(
                                  mid-job without a word, the hub must expire the lease and requeue
         --restart-ms=1000        a crashed crawler reconnects after this long as <id>.r<n> (a new id)
         --reconnect-ms=0         a connection the hub closed is opened again after this long, to the
-                                 next node, same id, same job in hand (0 = the crawler ends)
+                                 next node, same id, same job in hand; after a shutdown frame the
+                                 crawler hands its jobs back, leaves, and comes back the same way
+                                 (0 = the crawler ends)
         --crawler-prefix=sim --seed=1 --gitlab-url=https://gitlab.example.test
       """;
 

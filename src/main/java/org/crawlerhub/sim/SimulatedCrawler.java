@@ -29,7 +29,8 @@ import org.crawlerhub.protocol.ProtocolCodec;
  * state would. The jobs it held are the hub's to recover: their leases expire and they are requeued.
  * With {@code --reconnect-ms} a connection the hub closes (a hub node went away) is opened again
  * after that long, to the next node, under the same id; the crawler carries on with the job it
- * was working on, as the real crawler does (the hub keeps its leases for {@code leaseGrace}).
+ * was working on, as the real crawler does (the hub keeps its leases for {@code leaseGrace}); after
+ * a {@code shutdown} frame it hands its jobs back and leaves as usual, then connects to the next node.
  */
 final class SimulatedCrawler {
   private enum State { NEW, CONNECTING, NEED_REQUEST, REQUESTING, WORKING, POLL_WAIT, IDLE,
@@ -59,6 +60,8 @@ final class SimulatedCrawler {
   private NetSocket socket;
   private boolean closedByUs;
   private boolean drainArmed;
+  /** A shutdown frame came and --reconnect-ms is set: reconnect once this connection is closed. */
+  private boolean rejoin;
   private long heartbeatTimer = -1;
   private long pumpTimer = -1;
   private long pollTimer = -1;
@@ -408,7 +411,12 @@ final class SimulatedCrawler {
         }
       }
       case "error" -> stats.error(String.valueOf(data.getValue("code")));
-      case "shutdown" -> stop();
+      case "shutdown" -> {
+        // the hub (node) is going away: hand back the jobs and leave; with --reconnect-ms come
+        // back (same id) on the next node, as a crawler kept running by its supervisor would
+        rejoin = o.reconnectMs() > 0 && !worker.stopping();
+        stop();
+      }
       case "job_assignment" -> onAssignment(data);
       default -> { } // welcome and types we do not know: ignored, like the real crawler
     }
@@ -590,6 +598,16 @@ final class SimulatedCrawler {
       } else {
         restartTimer = worker.vertx().setTimer(Math.max(1, o.restartMs()), t -> reconnect(true));
       }
+      return;
+    }
+    if (rejoin && !worker.stopping()) { // left after a shutdown frame: on to the next node
+      rejoin = false;
+      if (!closedByUs) {
+        stats.error("local:closed_by_peer");
+      }
+      stats.reconnects.increment();
+      goOffline();
+      restartTimer = worker.vertx().setTimer(o.reconnectMs(), t -> reconnect(false));
       return;
     }
     if (!closedByUs) {

@@ -45,7 +45,7 @@ class CrashingFleetTest {
         .put("socketPath", dir.resolve("hub.sock").toString())
         .put("database", new JsonObject().put("url", url))
         .put("http", new JsonObject().put("port", port).put("adminToken", "admin"))
-        .put("leaseGrace", 300)
+        .put("leaseGrace", 300).put("retryDelay", 200)
         .put("leaseCheckInterval", 200)
         .put("shutdownTimeout", 2000)).await(120, TimeUnit.SECONDS);
     db = Database.pool(hub.vertx(), url, 1);
@@ -97,5 +97,41 @@ class CrashingFleetTest {
     assertThat(requeues.get("lease_expired")).isEqualTo(s.jobsAbandoned());
     assertThat(count("SELECT 'attempts', sum(attempt - 1) FROM jobs").get("attempts")).isEqualTo(s.jobsAbandoned());
     assertThat(count("SELECT status, count(*) FROM jobs GROUP BY 1")).containsOnly(Map.entry("completed", 30L));
+  }
+
+  @Test
+  @DisplayName("Crawlers told to shut down hand their jobs back, come back, and the fleet still completes every job exactly once")
+  void shutdownFrameHandsBackAndRejoins() throws Exception {
+    // GIVEN 20 jobs of ~0.3 s each and 4 crawlers that reconnect 100 ms after their connection
+    // ends; nothing fails on purpose; a handed-back job is retried after 200 ms
+    String socket = hub.config().socketPath();
+    String api = "http://127.0.0.1:" + hub.config().http().port();
+    CliArgs a = CliArgs.parse(new String[] {"--socket=" + socket, "--api=" + api, "--admin-token=admin",
+        "--enqueue=20", "--enqueue-areas-share=0", "--crawlers=4", "--jobs-per-crawler=100", "--total-jobs=20",
+        "--progress-per-job=60", "--rate=200", "--fail-share=0", "--token-refresh-share=0",
+        "--reconnect-ms=100", "--idle-poll-ms=100", "--heartbeat-ms=600000", "--duration-s=60",
+        "--progress=off"});
+    SimOptions o = SimOptions.from(a);
+    a.rejectUnknown();
+
+    // WHEN the fleet runs and, once a few jobs are done, every crawler gets a shutdown frame
+    var run = FleetSimulator.run(hub.vertx(), o, System.out);
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+        .until(() -> count("SELECT status, count(*) FROM jobs GROUP BY 1").getOrDefault("completed", 0L) >= 3);
+    hub.vertx().eventBus().publish(org.crawlerhub.bus.Addresses.CRAWLER_BROADCAST, new JsonObject()
+        .put("type", "shutdown").put("data", new JsonObject().put("graceful", true).put("reason", "test")));
+    SimSummary s = run.await(90, TimeUnit.SECONDS);
+
+    // THEN each crawler left and came back once, the jobs in hand went back to the queue through
+    // job_failed (recoverable) and were retried, and every job ended completed, once
+    assertThat(s.reconnects()).isEqualTo(4);
+    assertThat(s.everConnected()).isEqualTo(8);
+    assertThat(s.jobsReleased()).isPositive();
+    assertThat(s.errorsByCode()).isEmpty();
+    assertThat(count("SELECT status, count(*) FROM jobs GROUP BY 1")).containsOnly(Map.entry("completed", 20L));
+    assertThat(count("SELECT 'completions', count(*) FROM job_events WHERE to_status = 'completed'")
+        .get("completions")).isEqualTo(20L);
+    assertThat(count("SELECT 'retries', count(*) FROM job_events WHERE reason = 'retry'").get("retries"))
+        .isEqualTo(s.jobsReleased());
   }
 }
