@@ -16,7 +16,8 @@ import java.util.TreeMap;
  * nodes would count every job twice. The merge therefore picks ONE node's partitions (the one
  * with most live partitions, this node on a tie, then the lowest node id) and sums them. A node
  * without progress partitions still gets a complete aggregate from another node's partials.
- * Partitions silent for longer than the TTL (or announced stopped) leave the merge.
+ * Partitions silent for longer than the TTL (or announced stopped, or of a node the cluster
+ * reports gone) leave the merge.
  */
 final class AggregateMerger {
   private record Entry(JsonObject partial, long receivedNanos) {}
@@ -42,6 +43,11 @@ final class AggregateMerger {
       return;
     }
     byNode.computeIfAbsent(node, k -> new HashMap<>()).put(p, new Entry(partial, nowNanos));
+  }
+
+  /** A node left the cluster: its partitions' summaries are no longer current. */
+  void nodeLeft(String nodeId) {
+    byNode.remove(nodeId);
   }
 
   void expire(long nowNanos) {

@@ -12,11 +12,13 @@ import java.util.TreeSet;
  * Crawlers as seen from {@code hub.crawler.events} and heartbeats: live connections (for
  * {@code connectedCrawlers}) and each crawler's last reported status. Every progress instance on
  * every node sees the same published events, so each keeps its own copy. Connections whose
- * disconnect was never announced (a node died) expire after {@code staleAfterNanos} of silence.
+ * disconnect was never announced (a node died) are dropped when the cluster reports that node
+ * gone ({@link #nodeLeft}), and in any case after {@code staleAfterNanos} of silence.
  */
 final class CrawlerDirectory {
   private static final class Connection {
     String crawlerId;
+    String nodeId;
     long lastSeenNanos;
   }
 
@@ -54,7 +56,7 @@ final class CrawlerDirectory {
     }
     switch (event) {
       case "connected", "authenticated", "heartbeat" -> {
-        touch(connectionId, crawlerId, nowNanos);
+        touch(connectionId, crawlerId, ev.getString("nodeId"), nowNanos);
         crawler(crawlerId, nowNanos).nodeId = ev.getString("nodeId");
       }
       case "disconnected", "heartbeat_timeout", "rejected" -> {
@@ -73,7 +75,7 @@ final class CrawlerDirectory {
       return;
     }
     if (connectionId != null) {
-      touch(connectionId, id, nowNanos);
+      touch(connectionId, id, nodeId, nowNanos);
     }
     Crawler c = crawler(id, nowNanos);
     JsonObject data = envelope.getJsonObject("data", new JsonObject());
@@ -90,8 +92,8 @@ final class CrawlerDirectory {
     }
   }
 
-  /** Any accepted message from a connection proves it alive. */
-  void touch(String connectionId, String crawlerId, long nowNanos) {
+  /** Any accepted message from a connection (on node {@code nodeId}, if known) proves it alive. */
+  void touch(String connectionId, String crawlerId, String nodeId, long nowNanos) {
     if (connectionId == null) {
       return;
     }
@@ -106,7 +108,21 @@ final class CrawlerDirectory {
       liveByCrawler.merge(id, 1, Integer::sum);
     }
     c.crawlerId = id;
+    if (nodeId != null) {
+      c.nodeId = nodeId;
+    }
     c.lastSeenNanos = nowNanos;
+  }
+
+  /** A node left the cluster: its connections are gone (it will never announce their ends). */
+  void nodeLeft(String nodeId) {
+    for (Iterator<Connection> it = connections.values().iterator(); it.hasNext(); ) {
+      Connection c = it.next();
+      if (nodeId.equals(c.nodeId)) {
+        it.remove();
+        release(c.crawlerId);
+      }
+    }
   }
 
   /** One connection of {@code crawlerId} is no longer live. */

@@ -136,6 +136,12 @@ public final class ProgressVerticle extends VerticleBase {
         merger.accept(m.body(), System.nanoTime());
       }
     }).completion());
+    early.add(bus.<String>localConsumer(Addresses.CLUSTER_NODE_LEFT, m -> {
+      if (m.body() != null && !m.body().equals(nodeId)) { // its crawlers and its partials are gone
+        crawlers.nodeLeft(m.body());
+        merger.nodeLeft(m.body());
+      }
+    }).completion());
     early.add(bus.<JsonObject>consumer(Addresses.PROGRESS_GET, this::onGet).completion());
     early.add(bus.<JsonObject>localConsumer(partitionAddress(partition), this::onPartitionGet).completion());
     return Future.all(early)
@@ -195,7 +201,7 @@ public final class ProgressVerticle extends VerticleBase {
         continue;
       }
       if (!touched) {
-        crawlers.touch(batch.connectionId(), crawlerId, nanos);
+        crawlers.touch(batch.connectionId(), crawlerId, batch.nodeId(), nanos);
         touched = true;
       }
       JobProgressState s = jobs.get(r.jobId);

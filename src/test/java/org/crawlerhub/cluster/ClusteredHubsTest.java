@@ -450,17 +450,26 @@ class ClusteredHubsTest {
     a.vertx().eventBus().<String>localConsumer(Addresses.CLUSTER_NODE_LEFT, m -> left.add(m.body()))
         .completion().await(10, TimeUnit.SECONDS);
     await().atMost(WAIT).until(() -> httpGet(a, "/api/status").body().contains("\"node-b\""));
+    // AND a crawler connected to B, which A's fleet view counts
+    crawler(b, "crawler-on-b");
+    await().atMost(WAIT).until(() -> new JsonObject(httpGet(a, "/api/progress").body())
+        .getInteger("connectedCrawlers") == 1);
 
     // WHEN B's cluster membership ends without B stopping (as when its process dies: no goodbye)
     var manager = (io.vertx.spi.cluster.hazelcast.HazelcastClusterManager)
         ((io.vertx.core.internal.VertxInternal) b.vertx()).clusterManager();
     manager.getHazelcastInstance().getLifecycleService().terminate();
 
-    // THEN A is told which hub node left (its jobs service lets go of B's connections), and its
-    // status no longer lists B
+    // THEN A is told which hub node left (its jobs service lets go of B's connections), its status
+    // no longer lists B, and its fleet view stops counting B's crawler before that connection would
+    // go stale (2 x heartbeatTimeout = 12 s of silence)
     // (Hazelcast notices within 0.5–3.5 s here)
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(left).containsExactly("node-b"));
+    long noticed = System.nanoTime();
     await().atMost(WAIT).until(() -> !httpGet(a, "/api/status").body().contains("\"node-b\""));
+    await().atMost(WAIT).until(() -> new JsonObject(httpGet(a, "/api/progress").body())
+        .getInteger("connectedCrawlers") == 0);
+    assertThat((System.nanoTime() - noticed) / 1_000_000).isLessThan(5000L);
   }
 
   @Test

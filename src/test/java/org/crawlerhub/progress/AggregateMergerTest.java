@@ -58,4 +58,22 @@ class AggregateMergerTest {
     m.accept(new JsonObject().put("nodeId", "node-a").put("partition", 0).put("stopped", true), later);
     assertThat(m.aggregatePublisher()).isEqualTo("node-b");
   }
+
+  @Test
+  @DisplayName("a node the cluster reports gone leaves the merge at once, even with the fuller view")
+  void nodeThatLeftLeavesTheMerge() {
+    // GIVEN node-b with two partitions (the fuller view) and node-a with one
+    AggregateMerger m = new AggregateMerger(TTL);
+    m.accept(partial("node-b", 0, 2, 7, 1.0), 0);
+    m.accept(partial("node-b", 1, 2, 1, 1.0), 0);
+    m.accept(partial("node-a", 0, 1, 3, 1.0), 0);
+    assertThat(m.aggregate("node-a").getLong("queuedJobs")).isEqualTo(8L);
+
+    // WHEN node-b leaves the cluster, well within the TTL
+    m.nodeLeft("node-b");
+
+    // THEN node-a's own view is used and node-a publishes
+    assertThat(m.aggregate("node-a").getLong("queuedJobs")).isEqualTo(3L);
+    assertThat(m.aggregatePublisher()).isEqualTo("node-a");
+  }
 }

@@ -77,7 +77,7 @@ class CrawlerDirectoryTest {
     CrawlerDirectory d = new CrawlerDirectory(STALE, FORGET);
     d.onEvent(event("connected", "conn-1", "c1"), 0);
     d.onEvent(event("connected", "conn-2", "c2"), 0);
-    d.touch("conn-2", "c2", STALE);
+    d.touch("conn-2", "c2", "node-a", STALE);
 
     // WHEN the directory expires past c1's stale time
     d.expire(STALE + 1);
@@ -85,5 +85,24 @@ class CrawlerDirectoryTest {
     // THEN only c2 counts
     assertThat(d.connectedCrawlers()).isEqualTo(1);
     assertThat(connected(d, "c2")).isTrue();
+  }
+
+  @Test
+  @DisplayName("when a node leaves the cluster its connections stop counting at once; a crawler also connected elsewhere stays")
+  void connectionsOfANodeThatLeft() {
+    // GIVEN c1 on node-a, c2 on node-b, and c3 on both (it moved and its old connection was never closed)
+    CrawlerDirectory d = new CrawlerDirectory(STALE, FORGET);
+    d.onEvent(event("connected", "conn-1", "c1"), 0);
+    d.onEvent(event("connected", "conn-2", "c2").put("nodeId", "node-b"), 0);
+    d.onEvent(event("connected", "conn-3", "c3").put("nodeId", "node-b"), 0);
+    d.onEvent(event("connected", "conn-4", "c3"), 0);
+
+    // WHEN node-b leaves the cluster (long before its connections would go stale)
+    d.nodeLeft("node-b");
+
+    // THEN c2 is gone, c1 and c3 remain
+    assertThat(d.connectedCrawlers()).isEqualTo(2);
+    assertThat(connected(d, "c2")).isFalse();
+    assertThat(connected(d, "c3")).isTrue();
   }
 }
