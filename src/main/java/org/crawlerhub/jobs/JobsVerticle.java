@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -125,6 +126,9 @@ public final class JobsVerticle extends VerticleBase {
   private boolean flushing;
   private boolean scanning;
   private boolean stopped;
+  /** Claim statements that failed on a broken connection: token -> its crawlers (see settleClaims). */
+  private final Map<String, List<String>> unsettledClaims = new LinkedHashMap<>();
+  private boolean settlingClaims;
   /** Discoveries kept while PostgreSQL is unavailable, to be stored when it is back. */
   private int discoveriesWaiting;
   static final int MAX_DISCOVERIES_WAITING = 1000;
@@ -430,11 +434,16 @@ public final class JobsVerticle extends VerticleBase {
     });
     long leaseMs = cfg.heartbeatTimeout() + cfg.leaseGrace();
     long started = System.nanoTime();
-    jobs.claim(ids, wants, cfg.maxConcurrentJobs(), leaseMs, nodeId).onComplete(ar -> {
+    String token = UUID.randomUUID().toString();
+    jobs.claim(ids, wants, cfg.maxConcurrentJobs(), leaseMs, nodeId, token).onComplete(ar -> {
       try {
         if (ar.failed()) {
           LOG.warn("job_request of {} crawler(s) ({}...): claim failed ({})", batch.size(), ids.get(0),
               PgErrors.describe(ar.cause()));
+          if (PgErrors.isTransient(ar.cause())) { // it may have committed before the connection broke
+            unsettledClaims.put(token, ids);
+            settleClaims(0);
+          }
         } else {
           BatchMetrics.record("claim", batch.size(), System.nanoTime() - started);
           answerClaims(batch, ar.result());
@@ -951,23 +960,63 @@ public final class JobsVerticle extends VerticleBase {
         LOG.debug("Lease scan failed: {}", PgErrors.describe(ar.cause()));
         return;
       }
-      String at = Instant.now().toString();
       for (ExpiredJob x : ar.result()) {
         if (!"retry".equals(x.reason())) {
           leaseExpiries.increment();
           LOG.info("Lease of job {} (crawler {}) {}: {} -> {} attempt {}", x.jobId(), x.crawlerId(),
               "stuck".equals(x.reason()) ? "timed out" : "expired", x.from(), x.to(), x.attempt());
         }
-        // a claim of the requeued job on another connection may have been answered first: keep it
-        if (cache.advance(x.jobId(), new LeaseCache.Entry(x.to(), null, x.attempt(), x.maxAttempts()))) {
-          ProgressSlot slot = pendingProgress.get(x.jobId());
-          if (slot != null && slot.attempt <= x.attempt()) {
-            pendingProgress.remove(x.jobId());
-          }
-        }
-        publish(event(x.jobId(), x.from(), x.to(), x.attempt(), x.maxAttempts(), x.crawlerId(), x.reason(), null, at));
       }
+      applyMoves(ar.result());
     });
+  }
+
+  /** Moves made in the database by a statement over many jobs: into the cache (if later), then published. */
+  private void applyMoves(List<ExpiredJob> moves) {
+    String at = Instant.now().toString();
+    for (ExpiredJob x : moves) {
+      // a claim of the requeued job on another connection may have been answered first: keep it
+      if (cache.advance(x.jobId(), new LeaseCache.Entry(x.to(), null, x.attempt(), x.maxAttempts()))) {
+        ProgressSlot slot = pendingProgress.get(x.jobId());
+        if (slot != null && slot.attempt <= x.attempt()) {
+          pendingProgress.remove(x.jobId());
+        }
+      }
+      publish(event(x.jobId(), x.from(), x.to(), x.attempt(), x.maxAttempts(), x.crawlerId(), x.reason(), null, at));
+    }
+  }
+
+  /**
+   * Claim statements that failed on a broken connection may have committed: their jobs would stay
+   * assigned to crawlers that were answered "no jobs" (and renew those leases until jobTimeout). Once
+   * PostgreSQL answers again, they are released in one statement per round
+   * ({@link JobRepository#RELEASE_UNANSWERED_CLAIMS}; nothing when the claim never ran).
+   */
+  private void settleClaims(int failures) {
+    if (settlingClaims || unsettledClaims.isEmpty() || stopped) {
+      return;
+    }
+    settlingClaims = true;
+    Map<String, List<String>> round = new LinkedHashMap<>(unsettledClaims);
+    Set<String> crawlers = new TreeSet<>();
+    round.values().forEach(crawlers::addAll);
+    long delayMs = failures == 0 ? 0 : Math.min(5000L, 100L << Math.min(failures, 6));
+    vertx.timer(Math.max(1, delayMs))
+        .compose(v -> jobs.releaseUnansweredClaims(new ArrayList<>(crawlers), new ArrayList<>(round.keySet()), nodeId))
+        .onComplete(ar -> {
+          settlingClaims = false;
+          if (ar.failed()) {
+            settleClaims(failures + 1);
+            return;
+          }
+          round.keySet().forEach(unsettledClaims::remove);
+          for (ExpiredJob x : ar.result()) {
+            LOG.warn("Job {} was claimed for crawler {} but the answer was lost with the database connection: "
+                + "back in the queue (attempt {})", x.jobId(), x.crawlerId(), x.attempt());
+          }
+          applyMoves(ar.result());
+          settleClaims(0); // claims that failed meanwhile
+        });
   }
 
   /** Keeps the cache in step with transitions made by other nodes. */

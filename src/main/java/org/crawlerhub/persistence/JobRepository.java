@@ -72,11 +72,40 @@ public final class JobRepository {
         RETURNING j.id, j.lease_owner, j.entity_type, j.entity_id, j.gitlab_url, j.access_token, j.resume_state,
           j.attempt, j.max_attempts, j.priority, j.created_at
       ), ev AS (
-        INSERT INTO job_events (job_id, from_status, to_status, attempt, crawler_id, reason, node_id, event_key)
-        SELECT id, 'queued', 'assigned', attempt, lease_owner, 'job_request', $5, id || ':' || attempt || ':assigned'
+        INSERT INTO job_events (job_id, from_status, to_status, attempt, crawler_id, reason, node_id, details, event_key)
+        SELECT id, 'queued', 'assigned', attempt, lease_owner, 'job_request', $5, jsonb_build_object('claim', $6::text),
+          id || ':' || attempt || ':assigned'
         FROM claimed ON CONFLICT (event_key) DO NOTHING
       )
       SELECT * FROM claimed ORDER BY priority DESC, created_at, id""";
+
+  /**
+   * Requeues the jobs of claim statements ({@code $2}: their claim tokens, for crawlers {@code $1})
+   * whose outcome the hub never learnt — the connection broke after PostgreSQL committed, and the
+   * crawlers were answered with no jobs. They are still {@code assigned} to crawlers that do not
+   * know of them and would keep renewing those leases until {@code jobTimeout}. Back to the queue
+   * as a new attempt (every move back to queued is one), never dead for it. Found through the
+   * lease-owner index and the claim's event row ({@code event_key}, {@code details.claim}).
+   */
+  public static final String RELEASE_UNANSWERED_CLAIMS = """
+      WITH lost AS (
+        SELECT j.id, j.lease_owner FROM jobs j
+        JOIN job_events e ON e.event_key = j.id || ':' || j.attempt || ':assigned'
+        WHERE j.lease_owner = ANY($1::text[]) AND j.status = 'assigned' AND e.details ->> 'claim' = ANY($2::text[])
+        FOR UPDATE OF j SKIP LOCKED
+      ), upd AS (
+        UPDATE jobs j SET status = 'queued', attempt = j.attempt + 1,
+          max_attempts = greatest(j.max_attempts, j.attempt + 1),
+          lease_owner = NULL, lease_expires_at = NULL, not_before = NULL, updated_at = now()
+        FROM lost WHERE j.id = lost.id
+        RETURNING j.id, 'assigned' AS from_status, j.status AS to_status, j.attempt, j.max_attempts,
+          lost.lease_owner, 'claim_unanswered' AS reason
+      ), ev AS (
+        INSERT INTO job_events (job_id, from_status, to_status, attempt, crawler_id, reason, node_id, event_key)
+        SELECT id, from_status, to_status, attempt, lease_owner, reason, $3, id || ':' || attempt || ':' || to_status
+        FROM upd ON CONFLICT (event_key) DO NOTHING
+      )
+      SELECT * FROM upd""";
 
   public static final String LOAD_LEASE =
       "SELECT id, status, lease_owner, attempt, max_attempts FROM jobs WHERE id = $1";
@@ -322,10 +351,17 @@ public final class JobRepository {
    * each row's {@code lease_owner} says whose it is. Rows carry the access token for the SimpleJob
    * (never logged).
    */
+  /** {@link #CLAIM}; {@code token} marks the claim's event rows (see {@link #RELEASE_UNANSWERED_CLAIMS}). */
   public Future<RowSet<Row>> claim(List<String> crawlerIds, List<Integer> wants, int maxConcurrent, long leaseMs,
-      String nodeId) {
+      String nodeId, String token) {
     return pool.preparedQuery(CLAIM).execute(Tuple.of(crawlerIds.toArray(new String[0]),
-        wants.toArray(new Integer[0]), maxConcurrent, leaseMs, nodeId));
+        wants.toArray(new Integer[0]), maxConcurrent, leaseMs, nodeId, token));
+  }
+
+  /** {@link #RELEASE_UNANSWERED_CLAIMS}: the jobs requeued. */
+  public Future<List<ExpiredJob>> releaseUnansweredClaims(List<String> crawlerIds, List<String> tokens, String nodeId) {
+    return pool.preparedQuery(RELEASE_UNANSWERED_CLAIMS).execute(Tuple.of(crawlerIds.toArray(new String[0]),
+        tokens.toArray(new String[0]), nodeId)).map(JobRepository::expired);
   }
 
   public Future<LeaseRow> loadLease(String jobId) {
