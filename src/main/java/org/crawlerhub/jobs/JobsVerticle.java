@@ -126,8 +126,16 @@ public final class JobsVerticle extends VerticleBase {
   private boolean flushing;
   private boolean scanning;
   private boolean stopped;
-  /** Claim statements that failed on a broken connection: token -> its crawlers (see settleClaims). */
-  private final Map<String, List<String>> unsettledClaims = new LinkedHashMap<>();
+  /**
+   * Claim statements that failed on a broken connection: token -> its crawlers (see settleClaims).
+   * Bounded: in a long outage the oldest are forgotten (their jobs then wait for jobTimeout).
+   */
+  private final Map<String, List<String>> unsettledClaims = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, List<String>> eldest) {
+      return size() > 10_000;
+    }
+  };
   private boolean settlingClaims;
   /** Discoveries kept while PostgreSQL is unavailable, to be stored when it is back. */
   private int discoveriesWaiting;
@@ -440,7 +448,7 @@ public final class JobsVerticle extends VerticleBase {
         if (ar.failed()) {
           LOG.warn("job_request of {} crawler(s) ({}...): claim failed ({})", batch.size(), ids.get(0),
               PgErrors.describe(ar.cause()));
-          if (PgErrors.isTransient(ar.cause())) { // it may have committed before the connection broke
+          if (PgErrors.mayHaveRun(ar.cause())) { // it may have committed before the connection broke
             unsettledClaims.put(token, ids);
             settleClaims(0);
           }

@@ -29,6 +29,15 @@ public final class PgErrors {
     return t instanceof PgException pe && ("40P01".equals(pe.getSqlState()) || "40001".equals(pe.getSqlState()));
   }
 
+  /**
+   * A failure after which a single (autocommit) statement may still have run and committed: the
+   * connection broke with no answer. An error from the server (any {@link PgException}) means the
+   * statement was rolled back; a connection that could not be opened never carried it.
+   */
+  public static boolean mayHaveRun(Throwable t) {
+    return isTransient(t) && !(t instanceof PgException) && !(t instanceof java.net.ConnectException);
+  }
+
   /** A short description for logs and error messages; never carries bound parameters. */
   public static String describe(Throwable t) {
     if (t instanceof PgException pe) {
