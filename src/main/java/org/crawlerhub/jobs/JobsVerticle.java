@@ -750,6 +750,7 @@ public final class JobsVerticle extends VerticleBase {
         work.add(jobs.flushProgress(chunk)
             .onSuccess(written -> {
               BatchMetrics.record("progress", chunk.size(), System.nanoTime() - started);
+              cutLeasesOfCrawlersGoneDuring(chunk);
               // not written: a row a transition's transaction held (the next flush writes it, unless
               // a newer update is pending), or the job left this lease (dropped: a transition took
               // the progress along, or the lease is someone else's now)
@@ -788,6 +789,24 @@ public final class JobsVerticle extends VerticleBase {
       flushingProgress = Map.of();
       return Future.succeededFuture();
     });
+  }
+
+  /**
+   * A flush built while a crawler was still connected extends its leases; if the crawler left while
+   * the flush was under way, that extension may have landed after its disconnect cut the leases to
+   * leaseGrace, and they would run to now + heartbeatTimeout + leaseGrace instead (seen as a crashed
+   * crawler's job requeued ~90 s late). Cut them again.
+   */
+  private void cutLeasesOfCrawlersGoneDuring(List<PendingProgress> flushed) {
+    Set<String> goneNow = new TreeSet<>();
+    for (PendingProgress p : flushed) {
+      if (p.extendLeaseMs() > 0 && gone.containsKey(p.owner())) {
+        goneNow.add(p.owner());
+      }
+    }
+    if (!goneNow.isEmpty()) {
+      leaseWrite(new ArrayList<>(goneNow), cfg.leaseGrace(), "disconnected");
+    }
   }
 
   /** A router partition's batch of the latest heartbeat per connection ({@code hub.crawler.heartbeats}). */

@@ -22,6 +22,8 @@ public final class PgProxy {
   private final String targetHost;
   private final int targetPort;
   private final AtomicReference<String> doomOn = new AtomicReference<>();
+  private final AtomicReference<String> delayOn = new AtomicReference<>();
+  private volatile long delayMs;
   private NetServer server;
   private NetClient client;
   private volatile boolean fired;
@@ -49,7 +51,18 @@ public final class PgProxy {
     doomOn.set(sqlText);
   }
 
-  /** True once an armed statement's answer was thrown away. */
+  /**
+   * Arms the proxy for one connection: from the next statement containing {@code sqlText} on, every
+   * answer the server sends on that connection reaches the client {@code ms} later — the statement
+   * (which the client runs only after its preparation is answered) runs that much later too.
+   */
+  public void delayAnswersTo(String sqlText, long ms) {
+    fired = false;
+    delayMs = ms;
+    delayOn.set(sqlText);
+  }
+
+  /** True once an armed statement's answer was thrown away or held back. */
   public boolean fired() {
     return fired;
   }
@@ -64,14 +77,24 @@ public final class PgProxy {
       NetSocket back = ar.result();
       boolean[] primed = {false};
       boolean[] doomed = {false};
+      boolean[] delayed = {false};
       front.handler(buf -> {
         String sql = doomOn.get();
         if (!primed[0] && sql != null && contains(buf, sql) && doomOn.compareAndSet(sql, null)) {
           primed[0] = true;
         }
+        String slow = delayOn.get();
+        if (!delayed[0] && slow != null && contains(buf, slow) && delayOn.compareAndSet(slow, null)) {
+          delayed[0] = true;
+          fired = true;
+        }
         back.write(buf);
       });
       back.handler(buf -> {
+        if (delayed[0]) {
+          vertx.setTimer(delayMs, t -> front.write(buf)); // equal delays: chunks keep their order
+          return;
+        }
         if (primed[0] && !doomed[0] && COMPLETED.matcher(text(buf)).find()) {
           // the statement ran and (autocommit) committed: its CommandComplete and all after it is lost
           doomed[0] = true;
