@@ -4,46 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.crawlerhub.jobs.JobsHarness.spec;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.crawlerhub.testing.PgProxy;
-import org.crawlerhub.testing.TestDatabase;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** A progress flush under way when its crawler disconnects must not undo the disconnect's lease cut. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class FlushRaceTest {
-  private Vertx proxyVertx;
-  private JobsHarness hub;
-
-  @AfterEach
-  void stop() throws Exception {
-    if (hub != null) {
-      hub.close();
-    }
-    if (proxyVertx != null) {
-      proxyVertx.close().await(10, TimeUnit.SECONDS);
-    }
-  }
-
+class FlushRaceTest extends JobsBehindProxyTest {
   @Test
   @DisplayName("a crawler that disconnects while a flush of its progress is under way still loses its lease leaseGrace later")
   void flushInFlightDoesNotExtendAGoneCrawlersLease() throws Exception {
     // GIVEN the jobs service behind a proxy (leases: heartbeatTimeout 20 s + leaseGrace 3 s), and
     // crawler-1 running a job
-    URI db = URI.create(TestDatabase.freshDatabase());
-    proxyVertx = Vertx.vertx();
-    PgProxy proxy = new PgProxy(proxyVertx, db.getHost(), db.getPort());
-    int port = proxy.start().await(10, TimeUnit.SECONDS);
-    String proxied = db.getScheme() + "://" + db.getUserInfo() + "@127.0.0.1:" + port + db.getPath();
-    hub = JobsHarness.start(JobsHarness.baseConfig(proxied).put("heartbeatTimeout", 20_000)
-        .put("leaseGrace", 3000));
+    startBehindProxy(c -> c.put("heartbeatTimeout", 20_000).put("leaseGrace", 3000));
     String id = hub.enqueue(spec("f/one", 1)).get(0);
     hub.crawlerEvent("connected", "crawler-1");
     hub.request("crawler-1", 1);

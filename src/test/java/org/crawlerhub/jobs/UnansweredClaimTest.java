@@ -4,16 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.crawlerhub.jobs.JobsHarness.spec;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.crawlerhub.testing.PgProxy;
-import org.crawlerhub.testing.TestDatabase;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,31 +18,12 @@ import org.junit.jupiter.api.Timeout;
  * between): its crawler was told "no jobs", so the jobs must not stay assigned to it.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class UnansweredClaimTest {
-  private Vertx proxyVertx;
-  private PgProxy proxy;
-  private JobsHarness hub;
-
-  @AfterEach
-  void stop() throws Exception {
-    if (hub != null) {
-      hub.close();
-    }
-    if (proxyVertx != null) {
-      proxyVertx.close().await(10, TimeUnit.SECONDS);
-    }
-  }
-
+class UnansweredClaimTest extends JobsBehindProxyTest {
   @Test
   @DisplayName("jobs of a claim committed but never answered go back to the queue once, and the next request gets them")
   void unansweredClaimIsReleased() throws Exception {
     // GIVEN the jobs service talking to PostgreSQL through a proxy, and two queued jobs
-    URI db = URI.create(TestDatabase.freshDatabase());
-    proxyVertx = Vertx.vertx();
-    proxy = new PgProxy(proxyVertx, db.getHost(), db.getPort());
-    int port = proxy.start().await(10, TimeUnit.SECONDS);
-    String proxied = db.getScheme() + "://" + db.getUserInfo() + "@127.0.0.1:" + port + db.getPath();
-    hub = JobsHarness.start(JobsHarness.baseConfig(proxied));
+    startBehindProxy(c -> c);
     List<String> ids = hub.enqueue(spec("u/one", 1), spec("u/two", 1));
     hub.crawlerEvent("connected", "crawler-1");
 

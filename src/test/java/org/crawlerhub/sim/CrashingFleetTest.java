@@ -9,7 +9,9 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.crawlerhub.app.HubApplication;
@@ -71,6 +73,23 @@ class CrashingFleetTest {
     return out;
   }
 
+  /**
+   * 4 simulated crawlers on this hub that enqueue {@code jobs} project jobs and stop once that many
+   * are finished; nothing fails or refreshes a token on purpose; plus {@code extra} options.
+   */
+  private SimOptions fleet(int jobs, String... extra) {
+    List<String> args = new ArrayList<>(List.of("--socket=" + hub.config().socketPath(),
+        "--api=http://127.0.0.1:" + hub.config().http().port(), "--admin-token=admin",
+        "--enqueue=" + jobs, "--enqueue-areas-share=0", "--crawlers=4", "--jobs-per-crawler=100",
+        "--total-jobs=" + jobs, "--fail-share=0", "--token-refresh-share=0", "--idle-poll-ms=100",
+        "--heartbeat-ms=600000", "--duration-s=60", "--progress=off"));
+    args.addAll(List.of(extra));
+    CliArgs a = CliArgs.parse(args.toArray(String[]::new));
+    SimOptions o = SimOptions.from(a);
+    a.rejectUnknown();
+    return o;
+  }
+
   /** For a failure message: the jobs not completed, with their lease and event chain. */
   private String unfinished() {
     StringBuilder b = new StringBuilder("jobs not completed:");
@@ -95,15 +114,8 @@ class CrashingFleetTest {
   void crashedCrawlersLoseNoJob() throws Exception {
     // GIVEN 30 jobs and 4 crawlers that crash during 30 % of their jobs (seeded) and restart 100 ms
     // later under a new id; nothing fails on purpose, the leases expire 300 ms after a crash
-    String socket = hub.config().socketPath();
-    String api = "http://127.0.0.1:" + hub.config().http().port();
-    CliArgs a = CliArgs.parse(new String[] {"--socket=" + socket, "--api=" + api, "--admin-token=admin",
-        "--enqueue=30", "--enqueue-areas-share=0", "--crawlers=4", "--jobs-per-crawler=100", "--total-jobs=30",
-        "--progress-per-job=3", "--rate=400", "--fail-share=0", "--token-refresh-share=0",
-        "--crash-share=0.3", "--restart-ms=100", "--idle-poll-ms=100", "--heartbeat-ms=600000",
-        "--duration-s=60", "--progress=off", "--seed=7"});
-    SimOptions o = SimOptions.from(a);
-    a.rejectUnknown();
+    SimOptions o = fleet(30, "--progress-per-job=3", "--rate=400", "--crash-share=0.3", "--restart-ms=100",
+        "--seed=7");
 
     // WHEN the fleet runs until 30 jobs are finished
     SimSummary s = FleetSimulator.run(hub.vertx(), o, System.out).await(90, TimeUnit.SECONDS);
@@ -125,15 +137,7 @@ class CrashingFleetTest {
   void shutdownFrameHandsBackAndRejoins() throws Exception {
     // GIVEN 20 jobs of ~0.3 s each and 4 crawlers that reconnect 100 ms after their connection
     // ends; nothing fails on purpose; a handed-back job is retried after 200 ms
-    String socket = hub.config().socketPath();
-    String api = "http://127.0.0.1:" + hub.config().http().port();
-    CliArgs a = CliArgs.parse(new String[] {"--socket=" + socket, "--api=" + api, "--admin-token=admin",
-        "--enqueue=20", "--enqueue-areas-share=0", "--crawlers=4", "--jobs-per-crawler=100", "--total-jobs=20",
-        "--progress-per-job=60", "--rate=200", "--fail-share=0", "--token-refresh-share=0",
-        "--reconnect-ms=100", "--idle-poll-ms=100", "--heartbeat-ms=600000", "--duration-s=60",
-        "--progress=off"});
-    SimOptions o = SimOptions.from(a);
-    a.rejectUnknown();
+    SimOptions o = fleet(20, "--progress-per-job=60", "--rate=200", "--reconnect-ms=100");
 
     // WHEN the fleet runs and, once a few jobs are done, every crawler gets a shutdown frame
     var run = FleetSimulator.run(hub.vertx(), o, System.out);
