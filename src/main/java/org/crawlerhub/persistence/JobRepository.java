@@ -44,6 +44,21 @@ public final class JobRepository {
    * so concurrent claims (other nodes) never overlap. Rows come back in queue order with
    * {@code lease_owner} saying whose they are.
    */
+  /**
+   * The end of a statement whose CTE {@code upd} moved jobs (RETURNING id, from_status, to_status,
+   * attempt, max_attempts, lease_owner, reason): one event row per move ({@code nodeParam}: the
+   * node's parameter), none twice (event_key), and the moves as the result.
+   */
+  private static String eventsOfMoves(String nodeParam) {
+    return """
+      ), ev AS (
+        INSERT INTO job_events (job_id, from_status, to_status, attempt, crawler_id, reason, node_id, event_key)
+        SELECT id, from_status, to_status, attempt, lease_owner, reason, %s, id || ':' || attempt || ':' || to_status
+        FROM upd ON CONFLICT (event_key) DO NOTHING
+      )
+      SELECT * FROM upd""".formatted(nodeParam);
+  }
+
   public static final String CLAIM = """
       WITH req AS (
         SELECT r.crawler, r.want, r.ord FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS r(crawler, want, ord)
@@ -100,12 +115,7 @@ public final class JobRepository {
         FROM lost WHERE j.id = lost.id
         RETURNING j.id, 'assigned' AS from_status, j.status AS to_status, j.attempt, j.max_attempts,
           lost.lease_owner, 'claim_unanswered' AS reason
-      ), ev AS (
-        INSERT INTO job_events (job_id, from_status, to_status, attempt, crawler_id, reason, node_id, event_key)
-        SELECT id, from_status, to_status, attempt, lease_owner, reason, $3, id || ':' || attempt || ':' || to_status
-        FROM upd ON CONFLICT (event_key) DO NOTHING
-      )
-      SELECT * FROM upd""";
+      """ + eventsOfMoves("$3");
 
   public static final String LOAD_LEASE =
       "SELECT id, status, lease_owner, attempt, max_attempts FROM jobs WHERE id = $1";
@@ -212,12 +222,7 @@ public final class JobRepository {
         FROM old WHERE j.id = old.id
         RETURNING j.id, old.status AS from_status, j.status AS to_status, j.attempt, j.max_attempts,
           old.lease_owner, old.reason
-      ), ev AS (
-        INSERT INTO job_events (job_id, from_status, to_status, attempt, crawler_id, reason, node_id, event_key)
-        SELECT id, from_status, to_status, attempt, lease_owner, reason, $3, id || ':' || attempt || ':' || to_status
-        FROM upd ON CONFLICT (event_key) DO NOTHING
-      )
-      SELECT * FROM upd""";
+      """ + eventsOfMoves("$3");
 
   /** Failed jobs whose retry delay has passed go back to the queue with attempt + 1. */
   public static final String DUE_RETRIES = """
@@ -233,12 +238,7 @@ public final class JobRepository {
         FROM old WHERE j.id = old.id
         RETURNING j.id, 'failed' AS from_status, j.status AS to_status, j.attempt, j.max_attempts,
           old.lease_owner, 'retry' AS reason
-      ), ev AS (
-        INSERT INTO job_events (job_id, from_status, to_status, attempt, crawler_id, reason, node_id, event_key)
-        SELECT id, from_status, to_status, attempt, lease_owner, reason, $2, id || ':' || attempt || ':' || to_status
-        FROM upd ON CONFLICT (event_key) DO NOTHING
-      )
-      SELECT * FROM upd""";
+      """ + eventsOfMoves("$2");
 
   public static final String SELECT_FOR_UPDATE =
       "SELECT " + JOB_COLUMNS + " FROM jobs WHERE id = $1 FOR UPDATE";

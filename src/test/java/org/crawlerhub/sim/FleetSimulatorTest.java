@@ -123,15 +123,24 @@ class FleetSimulatorTest {
     tcp.stop(vertx).await(10, TimeUnit.SECONDS);
   }
 
+  private String socketB() {
+    return dir.resolve("baseline-b.sock").toString();
+  }
+
+  /** A second baseline server ("node B") beside the first, on {@link #socketB()}. */
+  private BaselineServer nodeB(Vertx vertx) throws Exception {
+    BaselineServer b = new BaselineServer(new BaselineServer.Options(socketB(), "127.0.0.1", 0, 1, 1 << 20));
+    b.start(vertx).await(10, TimeUnit.SECONDS);
+    return b;
+  }
+
   @Test
   @DisplayName("Crawlers spread over several sockets, and one that crashes mid-job restarts on the next under a new id")
   void crashingCrawlersRestartOnTheNextNode(Vertx vertx) throws Exception {
     // GIVEN a second baseline ("node B") beside the first, and 4 crawlers that crash during half
     // their jobs (seeded) and restart 50 ms later
-    String socketB = dir.resolve("baseline-b.sock").toString();
-    BaselineServer b = new BaselineServer(new BaselineServer.Options(socketB, "127.0.0.1", 0, 1, 1 << 20));
-    b.start(vertx).await(10, TimeUnit.SECONDS);
-    SimOptions o = options("--socket=" + socket + "," + socketB, "--crawlers=4", "--jobs-per-crawler=4",
+    BaselineServer b = nodeB(vertx);
+    SimOptions o = options("--socket=" + socket + "," + socketB(), "--crawlers=4", "--jobs-per-crawler=4",
         "--progress-per-job=6", "--fake-jobs", "--crash-share=0.5", "--restart-ms=50", "--fail-share=0",
         "--token-refresh-share=0", "--heartbeat-ms=600000", "--duration-s=30", "--progress=off", "--seed=3");
 
@@ -160,10 +169,8 @@ class FleetSimulatorTest {
   void reconnectsToTheNextNodeAndCarriesOn(Vertx vertx) throws Exception {
     // GIVEN a second baseline ("node B") and 2 crawlers, one per node, paced to work ~1.6 s, that
     // reconnect after 50 ms
-    String socketB = dir.resolve("baseline-b.sock").toString();
-    BaselineServer b = new BaselineServer(new BaselineServer.Options(socketB, "127.0.0.1", 0, 1, 1 << 20));
-    b.start(vertx).await(10, TimeUnit.SECONDS);
-    SimOptions o = options("--socket=" + socket + "," + socketB, "--crawlers=2", "--jobs-per-crawler=5",
+    BaselineServer b = nodeB(vertx);
+    SimOptions o = options("--socket=" + socket + "," + socketB(), "--crawlers=2", "--jobs-per-crawler=5",
         "--progress-per-job=30", "--rate=100", "--fake-jobs", "--reconnect-ms=50", "--fail-share=0",
         "--token-refresh-share=0", "--heartbeat-ms=600000", "--duration-s=30", "--progress=off");
 
