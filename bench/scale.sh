@@ -41,6 +41,22 @@ cpu_ticks() { # utime + stime of $PID (fields 14, 15 of /proc/pid/stat, counted 
   sed 's/^.*) //' "/proc/$PID/stat" | awk '{print $12 + $13}'
 }
 
+# The hub's embedded PostgreSQL: its postmaster (postmaster.pid under the bench's data directory)
+# and every backend. The postmaster's cutime/cstime hold the backends that have exited.
+PG_PM=
+pg_ticks() {
+  if [ -z "$PG_PM" ]; then
+    local f
+    f=$(find "$BENCH_TMP" -name postmaster.pid 2>/dev/null | head -1)
+    [ -n "$f" ] && PG_PM=$(head -1 "$f")
+  fi
+  if [ -z "$PG_PM" ] || [ ! -e "/proc/$PG_PM" ]; then echo 0; return; fi
+  { sed 's/^.*) //' "/proc/$PG_PM/stat" | awk '{print $12 + $13 + $14 + $15}'
+    for c in $(ps -o pid= --ppid "$PG_PM"); do
+      sed 's/^.*) //' "/proc/$c/stat" 2>/dev/null | awk '{print $12 + $13}'
+    done; } | awk '{s += $1} END {print s + 0}'
+}
+
 heap_used_mb() {
   # the heap's own lines (G1: one; Parallel/Serial: young + old), not Metaspace
   jcmd "$PID" GC.heap_info 2>/dev/null \
@@ -59,26 +75,33 @@ except Exception: print("?")'
 sample() { # sample LABEL [gc]
   local label=$1
   [ "${2:-}" = gc ] && jcmd "$PID" GC.run >/dev/null 2>&1
-  local now ticks cpu
+  local now ticks cpu pgt pgcpu
   LAST_HEAP=$(heap_used_mb)
   LAST_CONNS=$(hub_connections)
   now=$(date +%s.%N)
   ticks=$(cpu_ticks)
+  pgt=$(pg_ticks)
   cpu=$(awk -v a="$LAST_TICKS" -v b="$ticks" -v t0="$LAST_T" -v t1="$now" -v hz="$CLK_TCK" \
     'BEGIN { d = t1 - t0; if (d <= 0) d = 1; printf "%.1f", (b - a) / hz / d * 100 }')
+  pgcpu=$(awk -v a="$LAST_PG_TICKS" -v b="$pgt" -v t0="$LAST_T" -v t1="$now" -v hz="$CLK_TCK" \
+    'BEGIN { d = t1 - t0; if (d <= 0) d = 1; printf "%.1f", (b - a) / hz / d * 100 }')
   LAST_TICKS=$ticks
+  LAST_PG_TICKS=$pgt
   LAST_T=$now
-  printf "%7.1f  %-16s %8s %8s %10s %9s %8s %7s\n" \
+  LAST_CPU=$cpu
+  LAST_PG_CPU=$pgcpu
+  printf "%7.1f  %-16s %8s %8s %10s %9s %8s %7s %7s\n" \
     "$(awk -v a="$T0" -v b="$now" 'BEGIN{print b-a}')" "$label" "$LAST_CONNS" \
     "$(ls "/proc/$PID/fd" | wc -l)" "$LAST_HEAP" \
     "$(awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$PID/status")" \
-    "$(awk '/^Threads/ {print $2}' "/proc/$PID/status")" "$cpu"
+    "$(awk '/^Threads/ {print $2}' "/proc/$PID/status")" "$cpu" "$pgcpu"
 }
 
 echo
 echo "target=$TARGET pid=$PID idle_connections=$IDLE heartbeat_ms=$HEARTBEAT_MS duration_s=$DURATION"
-printf "%7s  %-16s %8s %8s %10s %9s %8s %7s\n" "t_s" "sample" "conns" "fds" "heap_MB" "rss_MB" "threads" "cpu_%"
+printf "%7s  %-16s %8s %8s %10s %9s %8s %7s %7s\n" "t_s" "sample" "conns" "fds" "heap_MB" "rss_MB" "threads" "cpu_%" "pg_%"
 LAST_TICKS=$(cpu_ticks)
+LAST_PG_TICKS=$(pg_ticks)
 sleep 2
 sample "idle"
 sample "idle live heap" gc
@@ -95,6 +118,7 @@ STARTED_PIDS+=("$SIM_PID")
 HALF=$(( DURATION / 2 ))
 START=$(date +%s)
 LIVE_DONE=
+STEADY=()
 held_now() { # connections the target holds: /api/status, or open fds for the baseline
   if [ "$LAST_CONNS" = "n/a" ] || [ "$LAST_CONNS" = "?" ]; then ls "/proc/$PID/fd" | wc -l; else echo "$LAST_CONNS"; fi
 }
@@ -102,6 +126,10 @@ while kill -0 "$SIM_PID" 2>/dev/null; do
   sleep "$SAMPLE_S"
   kill -0 "$SIM_PID" 2>/dev/null || break
   sample "held"
+  # steady state: all connected, the connection storm at least 15 s behind
+  if [ "$(held_now)" -ge "$IDLE" ] && [ $(( $(date +%s) - START )) -ge 20 ]; then
+    STEADY+=("$LAST_CPU $LAST_PG_CPU")
+  fi
   # One full-GC sample once everything is connected and half the hold time has passed.
   if [ -z "$LIVE_DONE" ] && [ $(( $(date +%s) - START )) -ge "$HALF" ] && [ "$(held_now)" -ge "$IDLE" ]; then
     sample "held live heap" gc
@@ -116,6 +144,10 @@ sample "after live heap" gc
 echo
 echo "--- simulator (last lines of $BENCH_TMP/sim.log) ---"
 tail -8 "$BENCH_TMP/sim.log"
+if [ "${#STEADY[@]}" -gt 0 ]; then
+  printf '%s\n' "${STEADY[@]}" | awk '{ h += $1; p += $2; n++; if (n == 1 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
+    END { printf "steady CPU (held samples after 20 s, no full-GC sample): hub mean %.1f %% of one core (%.1f-%.1f, %d samples), its PostgreSQL mean %.1f %%\n", h / n, lo, hi, n, p / n }'
+fi
 if [ -n "$HELD_LIVE" ]; then
   awk -v a="$IDLE_LIVE" -v b="$HELD_LIVE" -v n="$IDLE" 'BEGIN {
     printf "live heap per connection ~ %.1f KB ((held live %.1f MB - idle live %.1f MB) / %d)\n", (b - a) * 1024 / n, b, a, n }'
