@@ -96,6 +96,8 @@ public final class JobsVerticle extends VerticleBase {
   /** What the flush in flight took from {@link #pendingProgress} (empty when none is). */
   private Map<String, ProgressSlot> flushingProgress = Map.of();
   private final Map<String, CrawlerSessionRepository.Heartbeat> pendingHeartbeats = new LinkedHashMap<>();
+  /** Local connectionId -> what its crawler_sessions row last got from a heartbeat ({@link #onHeartbeat}). */
+  private final Map<String, SessionMark> sessionMarks = new HashMap<>();
   /** connectionId -> connection known from hub.crawler.events (cluster-wide). */
   private final Map<String, Connection> connections = new HashMap<>();
   /** crawlerId -> how many of {@link #connections} it has (a mass disconnect stays linear). */
@@ -142,6 +144,18 @@ public final class JobsVerticle extends VerticleBase {
   static final int MAX_DISCOVERIES_WAITING = 1000;
 
   private record Connection(String crawlerId, boolean local, String nodeId) {}
+
+  /** The heartbeat values a session row holds, and when last_seen_at was last moved (mutable: no garbage per beat). */
+  private static final class SessionMark {
+    String status;
+    Integer active;
+    Long processed;
+    long writtenAtMs;
+
+    boolean holds(String s, Integer a, Long p) {
+      return Objects.equals(status, s) && Objects.equals(active, a) && Objects.equals(processed, p);
+    }
+  }
 
   private record ClaimRequest(Replier msg, String crawlerId, int want, Promise<Void> answered) {}
 
@@ -825,14 +839,36 @@ public final class JobsVerticle extends VerticleBase {
     if (connectionId == null || (nid != null && !nid.equals(nodeId))) {
       return;
     }
-    JsonObject data = envelope == null ? new JsonObject() : envelope.getJsonObject("data", new JsonObject());
-    Object active = data.getValue("activeJobs");
-    Object processed = data.getValue("totalProcessed");
-    pendingHeartbeats.put(connectionId, new CrawlerSessionRepository.Heartbeat(connectionId,
-        data.getValue("systemStatus") instanceof String s ? s : null,
-        active instanceof Number a ? a.intValue() : null,
-        processed instanceof Number p ? p.longValue() : null,
+    JsonObject data = envelope != null && envelope.getValue("data") instanceof JsonObject d ? d : null;
+    String status = data != null && data.getValue("systemStatus") instanceof String s ? s : null;
+    Integer active = data != null && data.getValue("activeJobs") instanceof Number a ? a.intValue() : null;
+    Long processed = data != null && data.getValue("totalProcessed") instanceof Number p ? p.longValue() : null;
+    long now = System.currentTimeMillis();
+    SessionMark mark = sessionMarks.get(connectionId);
+    if (mark != null && mark.holds(status, active, processed) && now - mark.writtenAtMs < sessionTouchMs()) {
+      return; // the row already says so; last_seen_at moves at most every sessionTouchMs
+    }
+    if (mark == null && connections.containsKey(connectionId)) {
+      sessionMarks.put(connectionId, mark = new SessionMark());
+    }
+    if (mark != null) {
+      mark.status = status;
+      mark.active = active;
+      mark.processed = processed;
+      mark.writtenAtMs = now;
+    }
+    pendingHeartbeats.put(connectionId, new CrawlerSessionRepository.Heartbeat(connectionId, status, active, processed,
         OffsetDateTime.now(ZoneOffset.UTC)));
+  }
+
+  /**
+   * How far behind a live session's {@code last_seen_at} may fall when its heartbeats change
+   * nothing else: a third of heartbeatTimeout, at most 30 s — so "seen within heartbeatTimeout"
+   * still tells a live session from a dead one, and 10,000 idle crawlers beating every 5 s are not
+   * 2,000 row updates a second (the hub's own liveness view is in memory and always current).
+   */
+  private long sessionTouchMs() {
+    return Math.min(30_000, cfg.heartbeatTimeout() / 3);
   }
 
   // --------------------------------------------------------------- leases, sessions
@@ -874,6 +910,7 @@ public final class JobsVerticle extends VerticleBase {
       case "disconnected", "heartbeat_timeout" -> {
         Connection c = connections.remove(connectionId);
         forget(c);
+        sessionMarks.remove(connectionId);
         String crawlerId = ev.getString("crawlerId", c == null ? connectionId : c.crawlerId());
         boolean last = !connectionsPerCrawler.containsKey(crawlerId);
         if (last) {

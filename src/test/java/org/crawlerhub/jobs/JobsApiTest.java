@@ -166,12 +166,7 @@ class JobsApiTest {
     // WHEN a crawler connects, authenticates, heartbeats and disconnects
     hub.crawlerEvent("connected", "crawler-1");
     hub.crawlerEvent("authenticated", "crawler-1");
-    // (as a router partition publishes them: the latest heartbeat per connection, batched)
-    hub.vertx.eventBus().publish(Addresses.CRAWLER_HEARTBEATS, new JsonObject().put("heartbeats",
-        new io.vertx.core.json.JsonArray().add(new JsonObject().put("connectionId", "conn-crawler-1")
-            .put("crawlerId", "crawler-1").put("nodeId", JobsHarness.NODE)
-            .put("envelope", JobsHarness.envelope("heartbeat", null, new JsonObject().put("activeJobs", 2)
-                .put("totalProcessed", 77).put("systemStatus", "processing"))))));
+    heartbeats(hub, heartbeat("crawler-1", "processing", 77));
 
     // THEN the session row carries the heartbeat
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
@@ -183,6 +178,73 @@ class JobsApiTest {
     hub.crawlerEvent("disconnected", "crawler-1");
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
         hub.rows("SELECT disconnected_at FROM crawler_sessions").get(0).getOffsetDateTime(0)).isNotNull());
+  }
+
+  @Test
+  @DisplayName("a heartbeat that changes nothing in the session row is not written until last_seen_at falls behind")
+  void unchangedHeartbeatsAreCoalesced() {
+    // GIVEN a hub with heartbeatTimeout 90 s (last_seen_at may fall 30 s behind) and two connected crawlers
+    JobsHarness quiet = JobsHarness.start(JobsHarness.baseConfig(TestDatabase.freshDatabase())
+        .put("heartbeatInterval", 30_000).put("heartbeatTimeout", 90_000));
+    try {
+      quiet.crawlerEvent("connected", "crawler-1");
+      quiet.crawlerEvent("connected", "crawler-2");
+      await().atMost(Duration.ofSeconds(5)).until(() -> quiet.rows("SELECT 1 FROM crawler_sessions").size() == 2);
+      heartbeats(quiet, heartbeat("crawler-1", "processing", 77));
+      await().atMost(Duration.ofSeconds(5)).until(() -> "processing".equals(session(quiet, "crawler-1").getString(0)));
+      var seen = session(quiet, "crawler-1").getOffsetDateTime(2);
+
+      // WHEN crawler-1 beats again with the same values, in the same batch as crawler-2's first beat
+      heartbeats(quiet, heartbeat("crawler-1", "processing", 77), heartbeat("crawler-2", "idle", 5));
+
+      // THEN crawler-2's row is written, crawler-1's is left alone
+      await().atMost(Duration.ofSeconds(5)).until(() -> "idle".equals(session(quiet, "crawler-2").getString(0)));
+      assertThat(session(quiet, "crawler-1").getOffsetDateTime(2)).isEqualTo(seen);
+
+      // WHEN crawler-1's count moves, THEN that is written at once
+      heartbeats(quiet, heartbeat("crawler-1", "processing", 78));
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+        assertThat(session(quiet, "crawler-1").getLong(1)).isEqualTo(78L);
+        assertThat(session(quiet, "crawler-1").getOffsetDateTime(2)).isAfter(seen);
+      });
+    } finally {
+      quiet.close();
+    }
+  }
+
+  @Test
+  @DisplayName("an unchanged heartbeat moves last_seen_at once it is heartbeatTimeout / 3 behind")
+  void unchangedHeartbeatTouchesTheSessionEventually() throws InterruptedException {
+    // GIVEN (heartbeatTimeout 3 s: last_seen_at may fall 1 s behind) a crawler whose heartbeat is recorded
+    hub.crawlerEvent("connected", "crawler-1");
+    await().atMost(Duration.ofSeconds(5)).until(() -> hub.rows("SELECT 1 FROM crawler_sessions").size() == 1);
+    heartbeats(hub, heartbeat("crawler-1", "idle", 0));
+    await().atMost(Duration.ofSeconds(5)).until(() -> "idle".equals(session(hub, "crawler-1").getString(0)));
+    var seen = session(hub, "crawler-1").getOffsetDateTime(2);
+
+    // WHEN the same heartbeat comes more than a second later
+    Thread.sleep(1_100);
+    heartbeats(hub, heartbeat("crawler-1", "idle", 0));
+
+    // THEN last_seen_at moves
+    await().atMost(Duration.ofSeconds(5)).until(() -> session(hub, "crawler-1").getOffsetDateTime(2).isAfter(seen));
+  }
+
+  /** A heartbeat as a router partition batches it: the latest per connection. */
+  private static JsonObject heartbeat(String crawlerId, String status, long processed) {
+    return new JsonObject().put("connectionId", "conn-" + crawlerId).put("crawlerId", crawlerId)
+        .put("nodeId", JobsHarness.NODE).put("envelope", JobsHarness.envelope("heartbeat", null,
+            new JsonObject().put("activeJobs", 2).put("totalProcessed", processed).put("systemStatus", status)));
+  }
+
+  private static void heartbeats(JobsHarness h, JsonObject... beats) {
+    h.vertx.eventBus().publish(Addresses.CRAWLER_HEARTBEATS, new JsonObject().put("heartbeats", new JsonArray(List.of((Object[]) beats))));
+  }
+
+  /** crawler_sessions (system_status, total_processed, last_seen_at) of a crawler. */
+  private static io.vertx.sqlclient.Row session(JobsHarness h, String crawlerId) {
+    return h.rows("SELECT system_status, total_processed, last_seen_at FROM crawler_sessions WHERE crawler_id = $1",
+        crawlerId).get(0);
   }
 
   @Test
