@@ -78,13 +78,16 @@ final class CrawlerDirectory {
       touch(connectionId, id, nodeId, nowNanos);
     }
     Crawler c = crawler(id, nowNanos);
-    JsonObject data = envelope.getJsonObject("data", new JsonObject());
-    c.systemStatus = data.getString("systemStatus", c.systemStatus);
-    if (data.getValue("activeJobs") instanceof Number n) {
-      c.reportedActiveJobs = n.longValue();
-    }
-    if (data.getValue("totalProcessed") instanceof Number n) {
-      c.totalProcessed = n.longValue();
+    if (envelope.getValue("data") instanceof JsonObject data) {
+      if (data.getValue("systemStatus") instanceof String s) {
+        c.systemStatus = s;
+      }
+      if (data.getValue("activeJobs") instanceof Number n) {
+        c.reportedActiveJobs = n.longValue();
+      }
+      if (data.getValue("totalProcessed") instanceof Number n) {
+        c.totalProcessed = n.longValue();
+      }
     }
     c.lastHeartbeat = envelope.getString("timestamp");
     if (nodeId != null) {

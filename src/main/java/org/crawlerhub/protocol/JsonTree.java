@@ -3,6 +3,7 @@ package org.crawlerhub.protocol;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
@@ -22,7 +23,14 @@ import java.util.Map;
  * streaming parser over the line's bytes: no databind deserializer, no InputStream bootstrap.
  */
 public final class JsonTree {
-  private static final JsonFactory FACTORY = new JsonFactory();
+  /**
+   * Fractions (a heartbeat's {@code uptime}, {@code processingRate}) through Jackson's
+   * FastDoubleParser: correctly rounded like {@code Double.parseDouble}, without its per-number
+   * garbage (a tenth of what 10,000 idle crawlers made the hub allocate).
+   */
+  private static final JsonFactory FACTORY = JsonFactory.builder()
+      .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+      .build();
 
   private JsonTree() {
   }

@@ -34,6 +34,9 @@ class JsonTreeTest {
       "{\"type\":\"job_progress\",\"jobId\":\"j1\",\"data\":{\"processed\":5,\"total\":10,\"rate\":1.5}}",
       "{\"a\":[1,2147483648,9223372036854775808,-0.5,1e3,true,false,null,\"x\",[],{}]}",
       "{\"dup\":1,\"dup\":2}",
+      // fractions go through Jackson's fast double parser: the same doubles as Double.parseDouble
+      "[0.1,2.2250738585072011e-308,4.9e-324,1.7976931348623157e308,9007199254740993.0,0.30000000000000004,"
+          + "123456.789e-3,-1.0E+2,3.141592653589793238462643383279,1e400,1e-400,12.0]",
       "{\"unicode\":\"\\u00e9t\\u00e9 \u2603 \\ud83d\\ude00\",\"esc\":\"a\\\"b\\\\c\\n\"}",
       "[1,{\"nested\":{\"deeper\":[{\"x\":1}]}}]",
       "\"just a string\"",
