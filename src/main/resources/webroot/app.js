@@ -10,11 +10,14 @@
   const CHART_WINDOW_MS = 10 * 60 * 1000;
   const FINISHED_VISIBLE_MS = 8000;
   const MAX_JOBS_SHOWN = 12;
+  // A fleet of thousands is not a table to scroll: the first rows (trouble first), the rest counted, a filter to find one.
+  const MAX_CRAWLERS_SHOWN = 50;
   const MAX_ERRORS = 50;
 
   const S = {
     status: null, statusAt: 0,
     crawlers: new Map(),   // key: connectionId (or crawlerId) -> crawler row
+    closedRow: new Map(),  // crawlerId -> key of its closed row (one at most; a reconnect replaces it)
     jobs: new Map(),       // jobId -> job view
     aggregate: null, aggregateAt: 0,
     samples: [],           // {t, v} fleet throughput, one per second
@@ -152,13 +155,16 @@
 
   // ---------------------------------------------------------------- state updates
   function crawlerKey(c) { return c.connectionId || c.crawlerId; }
+  // Sorts "crawler-9" before "crawler-10" with a plain string comparison (computed once per id, not per compare).
+  const naturalKey = (id) => String(id).toLowerCase().replace(/\d+/g, (d) => d.padStart(12, '0'));
 
   function upsertCrawler(c, connected) {
     const key = crawlerKey(c);
     if (!key) return {};
     let row = S.crawlers.get(key);
-    if (!row) { row = { key, firstSeen: Date.now() }; S.crawlers.set(key, row); }
-    if (c.crawlerId) row.crawlerId = c.crawlerId;
+    if (!row) { row = { key, firstSeen: Date.now(), sortKey: naturalKey(key) }; S.crawlers.set(key, row); }
+    if (c.crawlerId && c.crawlerId !== row.crawlerId) { row.crawlerId = c.crawlerId; row.sortKey = naturalKey(c.crawlerId); }
+    if (connected && !row.connected && S.closedRow.get(row.crawlerId) === key) S.closedRow.delete(row.crawlerId);
     if (c.connectionId) row.connectionId = c.connectionId;
     if (c.transport) row.transport = c.transport;
     if (c.systemStatus) row.systemStatus = c.systemStatus;
@@ -176,21 +182,31 @@
         const row = upsertCrawler(e, true);
         if (!row.connectedAt) row.connectedAt = time(e.at) || Date.now();
         if (!row.systemStatus) row.systemStatus = 'idle';
-        // A reconnect under the same crawler id replaces its old, closed row.
-        for (const [k, other] of S.crawlers) {
-          if (k !== row.key && other.crawlerId === row.crawlerId && !other.connected) S.crawlers.delete(k);
-        }
+        // A reconnect under the same crawler id replaces its old, closed row (an index, not a scan:
+        // a fleet of thousands reconnecting after a hub restart would be quadratic).
+        forgetClosedRow(row.crawlerId, row.key);
         break;
       }
       case 'disconnected':
       case 'heartbeat_timeout': {
         const row = S.crawlers.get(crawlerKey(e));
-        if (row) { row.connected = false; row.goneAt = Date.now(); row.goneReason = e.event.replace('_', ' '); }
+        if (row) {
+          row.connected = false; row.goneAt = Date.now(); row.goneReason = e.event.replace('_', ' ');
+          if (row.crawlerId) { forgetClosedRow(row.crawlerId, row.key); S.closedRow.set(row.crawlerId, row.key); }
+        }
         break;
       }
       default:
         break;
     }
+  }
+
+  function forgetClosedRow(crawlerId, keep) {
+    const k = S.closedRow.get(crawlerId);
+    if (k === undefined) return;
+    S.closedRow.delete(crawlerId);
+    const other = S.crawlers.get(k);
+    if (k !== keep && other && !other.connected) S.crawlers.delete(k);
   }
 
   function onHeartbeat(h) {
@@ -285,7 +301,12 @@
     // Forget finished jobs and long-gone crawlers so a long-running tab stays small.
     for (const [id, j] of S.jobs) if (j.finishedAt && now - j.finishedAt > FINISHED_VISIBLE_MS + 2000) S.jobs.delete(id);
     for (const [id, at] of S.finished) if (now - at > 5 * 60000) S.finished.delete(id);
-    for (const [k, c] of S.crawlers) if (!c.connected && c.goneAt && now - c.goneAt > 60000) S.crawlers.delete(k);
+    for (const [k, c] of S.crawlers) {
+      if (!c.connected && c.goneAt && now - c.goneAt > 60000) {
+        S.crawlers.delete(k);
+        if (S.closedRow.get(c.crawlerId) === k) S.closedRow.delete(c.crawlerId);
+      }
+    }
     schedule();
   }
 
@@ -328,7 +349,7 @@
     const crawlers = [...S.crawlers.values()].filter((c) => c.connected);
     const busy = crawlers.filter((c) => c.systemStatus === 'processing' || c.systemStatus === 'discovering').length;
     $('kpi-crawlers').textContent = num(crawlers.length);
-    $('kpi-crawlers-sub').textContent = crawlers.length ? busy + ' busy · ' + (crawlers.length - busy) + ' idle' : 'none connected';
+    $('kpi-crawlers-sub').textContent = crawlers.length ? num(busy) + ' busy · ' + num(crawlers.length - busy) + ' idle' : 'none connected';
     const active = runningJobs().filter((j) => ACTIVE.has(j.status));
     $('kpi-running').textContent = num(a.activeJobs != null ? a.activeJobs : active.length);
     const withProgress = active.filter((j) => j.progress && j.progress.completion != null);
@@ -379,15 +400,37 @@
   }
 
   const crawlerRows = new Map();
+  // Order: trouble first (error status, or no heartbeat for two intervals), then connected, then
+  // offline; by id within each. Stable while crawlers just go busy and idle.
+  function crawlerRank(c, now, staleAfter) {
+    if (!c.connected) return 2;
+    const stale = c.lastHeartbeat && now - c.lastHeartbeat > staleAfter;
+    return c.systemStatus === 'error' || stale ? 0 : 1;
+  }
   function renderCrawlers() {
     const body = $('crawlers-body');
-    const list = [...S.crawlers.values()].sort((x, y) => (y.connected - x.connected) || String(x.crawlerId).localeCompare(String(y.crawlerId)));
+    const now = Date.now();
     const staleAfter = 2 * ((S.status && S.status.config && S.status.config.heartbeatInterval) || 30000);
-    const online = list.filter((c) => c.connected).length;
-    $('crawlers-count').textContent = online + ' online';
-    $('crawlers-empty').hidden = list.length > 0;
+    const filter = $('crawlers-filter').value.trim().toLowerCase();
+    const all = [...S.crawlers.values()];
+    let online = 0;
+    for (const c of all) if (c.connected) online++;
+    const list = filter ? all.filter((c) => String(c.crawlerId || c.key).toLowerCase().includes(filter)) : all;
+    for (const c of list) c.rank = crawlerRank(c, now, staleAfter);
+    list.sort((x, y) => (x.rank - y.rank) || (x.sortKey < y.sortKey ? -1 : x.sortKey > y.sortKey ? 1 : 0));
+    const shown = list.slice(0, MAX_CRAWLERS_SHOWN);
+    $('crawlers-count').textContent = num(online) + ' online' + (filter ? ' · ' + num(list.length) + ' match' : '');
+    $('crawlers-empty').hidden = all.length > 0;
+    // running jobs per crawler, once per render (not a scan of every job for every row)
+    const runningBy = new Map();
+    for (const j of S.jobs.values()) {
+      if (j.status === 'running' && j.crawlerId) {
+        const l = runningBy.get(j.crawlerId);
+        if (l) l.push(j); else runningBy.set(j.crawlerId, [j]);
+      }
+    }
     const keep = new Set();
-    const rows = list.map((c) => {
+    const rows = shown.map((c) => {
       keep.add(c.key);
       let tr = crawlerRows.get(c.key);
       if (!tr) {
@@ -404,16 +447,23 @@
       const status = c.connected ? (c.systemStatus || 'idle') : 'offline';
       const badge = el('span', 'badge ' + status, c.connected ? status : (c.goneReason || 'offline'));
       statusCell.replaceChildren(badge);
-      const running = [...S.jobs.values()].filter((j) => j.crawlerId === c.crawlerId && j.status === 'running');
+      const running = runningBy.get(c.crawlerId) || [];
       jobsCell.textContent = num(c.activeJobs != null ? c.activeJobs : running.length);
-      const live = running.filter((j) => j.progress && Date.now() - (j.progressAt || 0) < 15000);
+      const live = running.filter((j) => j.progress && now - (j.progressAt || 0) < 15000);
       const r = live.length ? live.reduce((s, j) => s + (j.progress.rate || 0), 0) : c.reportedRate;
       rateCell.textContent = r == null ? '–' : rate(r) + '/s';
       hbCell.textContent = ago(c.lastHeartbeat);
-      hbCell.classList.toggle('stale', c.connected && c.lastHeartbeat && Date.now() - c.lastHeartbeat > staleAfter);
+      hbCell.classList.toggle('stale', c.connected && c.lastHeartbeat && now - c.lastHeartbeat > staleAfter);
       return tr;
     });
     for (const k of [...crawlerRows.keys()]) if (!keep.has(k)) crawlerRows.delete(k);
+    if (list.length > shown.length) {
+      const more = el('tr', 'more-row');
+      const td = el('td', 'more', '… and ' + num(list.length - shown.length) + ' more' + (filter ? '' : ' (filter by id to find one)'));
+      td.colSpan = 5;
+      more.append(td);
+      rows.push(more);
+    }
     syncChildren(body, rows);
   }
 
@@ -556,6 +606,8 @@
     }
     chart.replaceChildren(...nodes);
   }
+
+  $('crawlers-filter').addEventListener('input', () => schedule());
 
   // ---------------------------------------------------------------- login
   function askToken() {

@@ -79,13 +79,8 @@ class DashboardBrowserTest {
     wait.ignoring(StaleElementReferenceException.class);
 
     // WHEN an operator opens the dashboard of a token-protected hub
-    driver.get(hub.baseUrl() + "/");
     // THEN it asks for the token, and unlocks with it
-    WebElement token = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-token")));
-    token.sendKeys(HubHttpFixture.TOKEN);
-    driver.findElement(By.cssSelector("#login-form button")).click();
-    wait.until(ExpectedConditions.attributeToBe(By.id("live-state"), "data-state", "live"));
-    wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("login")));
+    openAndLogIn(wait);
 
     // AND the header names this node and the cluster, each node's crawlers in its tooltip
     wait.until(d -> d.findElement(By.id("node-id")).getText().equals("node node-a · cluster of 2"));
@@ -129,6 +124,56 @@ class DashboardBrowserTest {
     new WebDriverWait(driver, Duration.ofSeconds(60), Duration.ofMillis(250))
         .ignoring(StaleElementReferenceException.class).until(d -> Integer.parseInt(d.findElement(By.id("throughput-chart")).getAttribute("data-samples")) >= samples);
     assertThat(HeadlessChrome.screenshot(driver, target)).isGreaterThan(10_000);
+  }
+
+  @Test
+  @DisplayName("a fleet of thousands: the first 50 crawlers, trouble first, the rest counted, and a filter finds any one")
+  void thousandsOfCrawlers() throws Exception {
+    // GIVEN 3,000 connected crawlers, one of them reporting an error
+    List<JsonObject> fleet = new ArrayList<>();
+    String now = Instant.now().toString();
+    for (int i = 0; i < 3000; i++) {
+      String id = "crawler-" + i;
+      fleet.add(new JsonObject().put("crawlerId", id).put("connectionId", "conn-" + id).put("transport", "unix")
+          .put("connectedAt", now).put("lastHeartbeat", now).put("systemStatus", i == 2718 ? "error" : "idle")
+          .put("activeJobs", 0));
+    }
+    hub.services.connections.addAll(fleet);
+    WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30), Duration.ofMillis(100));
+    wait.ignoring(StaleElementReferenceException.class);
+
+    // WHEN an operator opens the dashboard
+    openAndLogIn(wait);
+
+    // THEN every crawler is counted, 50 rows are drawn and the rest summed up in one line
+    wait.until(d -> d.findElement(By.id("crawlers-count")).getText().equals("3,000 online"));
+    assertThat(driver.findElement(By.id("kpi-crawlers")).getText()).isEqualTo("3,000");
+    wait.until(d -> d.findElements(By.cssSelector("tr[data-crawler]")).size() == 50);
+    assertThat(driver.findElement(By.cssSelector("#crawlers-body td.more")).getText())
+        .startsWith("… and 2,950 more");
+    // AND the crawler in trouble comes first, the others in natural order (crawler-9 before crawler-10)
+    List<String> shown = driver.findElements(By.cssSelector("tr[data-crawler]")).stream()
+        .map(e -> e.getAttribute("data-crawler")).toList();
+    assertThat(shown.get(0)).isEqualTo("crawler-2718");
+    assertThat(shown.subList(1, 12)).containsExactly("crawler-0", "crawler-1", "crawler-2", "crawler-3", "crawler-4",
+        "crawler-5", "crawler-6", "crawler-7", "crawler-8", "crawler-9", "crawler-10");
+
+    // WHEN the operator types part of an id into the filter
+    driver.findElement(By.id("crawlers-filter")).sendKeys("crawler-299");
+    // THEN only the matching crawlers are listed, and counted
+    wait.until(d -> d.findElements(By.cssSelector("tr[data-crawler]")).size() == 11);
+    assertThat(driver.findElement(By.id("crawlers-count")).getText()).isEqualTo("3,000 online · 11 match");
+    assertThat(driver.findElements(By.cssSelector("#crawlers-body td.more"))).isEmpty();
+    assertThat(HeadlessChrome.screenshot(driver, "target/dashboard-fleet.png")).isGreaterThan(10_000);
+  }
+
+  private void openAndLogIn(WebDriverWait wait) {
+    driver.get(hub.baseUrl() + "/");
+    WebElement token = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-token")));
+    token.sendKeys(HubHttpFixture.TOKEN);
+    driver.findElement(By.cssSelector("#login-form button")).click();
+    wait.until(ExpectedConditions.attributeToBe(By.id("live-state"), "data-state", "live"));
+    wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("login")));
   }
 
   static double widthPercent(WebElement e) {
