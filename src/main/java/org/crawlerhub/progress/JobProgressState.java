@@ -40,14 +40,17 @@ final class JobProgressState {
   /** The crawler reported the attempt over (job_completed / job_failed); later progress is stale. */
   boolean closed;
   int milestoneMask;
-  final long[] milestoneAt = new long[MILESTONES.length];
+  /** When each milestone was reached; made when the first one is (a queued job never needs it). */
+  private long[] milestoneAt;
   long startedAtMs = IsoInstants.UNKNOWN;
   long finishedAtMs = IsoInstants.UNKNOWN;
   long updatedAtMs;
   long lastMessageTs = IsoInstants.UNKNOWN;
   double reportedRate = Double.NaN;
   private Map<String, Long> entities;
-  private final RateEstimator rate;
+  /** Made on the first progress report: most jobs the aggregator knows are queued, and a backlog of a million is common. */
+  private RateEstimator rate;
+  private final long rateWindowMs;
 
   // Throttling (transport time, System.nanoTime): at most one publish per interval, last value kept.
   boolean dirty;
@@ -56,7 +59,7 @@ final class JobProgressState {
 
   JobProgressState(String jobId, long rateWindowMs) {
     this.jobId = jobId;
-    this.rate = new RateEstimator(rateWindowMs);
+    this.rateWindowMs = rateWindowMs;
   }
 
   /** Applies a job_progress report; returns newly reached milestones (bit mask) or {@link #IGNORED}. */
@@ -109,6 +112,9 @@ final class JobProgressState {
       startedAtMs = nowMs;
     }
     completion = total > 0 ? Math.min(1.0, (double) processed / total) : ("completed".equals(stage) ? 1.0 : 0.0);
+    if (rate == null) {
+      rate = new RateEstimator(rateWindowMs);
+    }
     rate.observe(processed, nowMs);
     updatedAtMs = nowMs;
     return checkMilestones(nowMs);
@@ -272,7 +278,7 @@ final class JobProgressState {
     for (int i = 0; i < MILESTONES.length; i++) {
       if (reached(i)) {
         milestoneMask |= 1 << i;
-        milestoneAt[i] = updatedAt;
+        reachedAt(i, updatedAt);
       }
     }
   }
@@ -306,8 +312,12 @@ final class JobProgressState {
   private void newAttempt(int next) {
     attempt = next;
     milestoneMask = 0;
-    java.util.Arrays.fill(milestoneAt, 0);
-    rate.reset();
+    if (milestoneAt != null) {
+      java.util.Arrays.fill(milestoneAt, 0);
+    }
+    if (rate != null) {
+      rate.reset();
+    }
     reportedRate = Double.NaN;
     lastMessageTs = IsoInstants.UNKNOWN;
     startedAtMs = IsoInstants.UNKNOWN;
@@ -323,11 +333,18 @@ final class JobProgressState {
       int bit = 1 << i;
       if ((milestoneMask & bit) == 0 && reached(i)) {
         milestoneMask |= bit;
-        milestoneAt[i] = nowMs;
+        reachedAt(i, nowMs);
         newly |= bit;
       }
     }
     return newly;
+  }
+
+  private void reachedAt(int milestone, long atMs) {
+    if (milestoneAt == null) {
+      milestoneAt = new long[MILESTONES.length];
+    }
+    milestoneAt[milestone] = atMs;
   }
 
   private boolean reached(int i) {
@@ -347,7 +364,7 @@ final class JobProgressState {
     if (!active()) {
       return 0.0;
     }
-    double r = rate.rate(nowMs);
+    double r = rate == null ? Double.NaN : rate.rate(nowMs);
     if (Double.isNaN(r) && reportedRate > 0) {
       return reportedRate;
     }
