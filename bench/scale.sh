@@ -119,6 +119,7 @@ HALF=$(( DURATION / 2 ))
 START=$(date +%s)
 LIVE_DONE=
 STEADY=()
+ALL_HELD=
 held_now() { # connections the target holds: /api/status, or open fds for the baseline
   if [ "$LAST_CONNS" = "n/a" ] || [ "$LAST_CONNS" = "?" ]; then ls "/proc/$PID/fd" | wc -l; else echo "$LAST_CONNS"; fi
 }
@@ -126,9 +127,12 @@ while kill -0 "$SIM_PID" 2>/dev/null; do
   sleep "$SAMPLE_S"
   kill -0 "$SIM_PID" 2>/dev/null || break
   sample "held"
-  # steady state: all connected, the connection storm at least 15 s behind
-  if [ "$(held_now)" -ge "$IDLE" ] && [ $(( $(date +%s) - START )) -ge 20 ]; then
-    STEADY+=("$LAST_CPU $LAST_PG_CPU")
+  # steady state: every connection already held at the sample before (the storm is over) and 25 s in
+  if [ "$(held_now)" -ge "$IDLE" ]; then
+    if [ -n "$ALL_HELD" ] && [ $(( $(date +%s) - START )) -ge 25 ]; then
+      STEADY+=("$LAST_CPU $LAST_PG_CPU")
+    fi
+    ALL_HELD=1
   fi
   # One full-GC sample once everything is connected and half the hold time has passed.
   if [ -z "$LIVE_DONE" ] && [ $(( $(date +%s) - START )) -ge "$HALF" ] && [ "$(held_now)" -ge "$IDLE" ]; then
@@ -146,7 +150,7 @@ echo "--- simulator (last lines of $BENCH_TMP/sim.log) ---"
 tail -8 "$BENCH_TMP/sim.log"
 if [ "${#STEADY[@]}" -gt 0 ]; then
   printf '%s\n' "${STEADY[@]}" | awk '{ h += $1; p += $2; n++; if (n == 1 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
-    END { printf "steady CPU (held samples after 20 s, no full-GC sample): hub mean %.1f %% of one core (%.1f-%.1f, %d samples), its PostgreSQL mean %.1f %%\n", h / n, lo, hi, n, p / n }'
+    END { printf "steady CPU (held samples from 25 s on, after the connection storm; no full-GC sample): hub mean %.1f %% of one core (%.1f-%.1f, %d samples), its PostgreSQL mean %.1f %%\n", h / n, lo, hi, n, p / n }'
 fi
 if [ -n "$HELD_LIVE" ]; then
   awk -v a="$IDLE_LIVE" -v b="$HELD_LIVE" -v n="$IDLE" 'BEGIN {
