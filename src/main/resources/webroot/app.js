@@ -216,7 +216,7 @@
 
   function upsertJob(id, fields) {
     let j = S.jobs.get(id);
-    if (!j) { j = { id, firstSeen: Date.now() }; S.jobs.set(id, j); fetchDetails(j); }
+    if (!j) { j = { id, firstSeen: Date.now() }; S.jobs.set(id, j); }
     for (const [k, v] of Object.entries(fields)) if (v != null) j[k] = v;
     return j;
   }
@@ -274,6 +274,7 @@
     const j = upsertJob(p.jobId, {});
     j.progress = p;
     j.progressAt = Date.now();
+    if (p.crawlerId && !j.crawlerId) j.crawlerId = p.crawlerId;
     if (!j.status || j.status === 'queued' || j.status === 'assigned') j.status = 'running';
   }
 
@@ -477,6 +478,9 @@
     const keep = new Set();
     const items = shown.map((j) => {
       keep.add(j.id);
+      // Details (path, type) only for the rows on screen: a fleet running 10,000 jobs would
+      // otherwise make the page ask for every one of them.
+      fetchDetails(j);
       let li = jobRows.get(j.id);
       if (!li) {
         li = el('li', 'job');

@@ -167,6 +167,39 @@ class DashboardBrowserTest {
     assertThat(HeadlessChrome.screenshot(driver, "target/dashboard-fleet.png")).isGreaterThan(10_000);
   }
 
+  @Test
+  @DisplayName("hundreds of running jobs: 12 shown, the rest counted, details asked for only for the rows on screen")
+  void hundredsOfRunningJobs() throws Exception {
+    // GIVEN 400 running jobs (the page's snapshot lists the newest 200)
+    String now = Instant.now().toString();
+    for (int i = 0; i < 400; i++) {
+      String id = String.format("job-%04d", i);
+      hub.services.jobs.put(id, new JsonObject().put("id", id).put("status", "running").put("priority", 1)
+          .put("entityType", "project").put("entityId", "group/project-" + i).put("fullPath", "group/project-" + i)
+          .put("jobType", "crawl_project").put("attempt", 1).put("maxAttempts", 4).put("leaseOwner", "crawler-" + (i % 40))
+          .put("createdAt", now).put("updatedAt", now).put("startedAt", now));
+      hub.services.jobEvents.put(id, new JsonArray());
+    }
+    WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30), Duration.ofMillis(100));
+    wait.ignoring(StaleElementReferenceException.class);
+    openAndLogIn(wait);
+    wait.until(d -> d.findElement(By.id("jobs-count")).getText().equals("200 active"));
+
+    // WHEN progress streams in for all of them
+    for (int i = 0; i < 400; i++) {
+      hub.vertx.eventBus().publish(Addresses.PROGRESS_JOBS, new JsonObject().put("jobId", String.format("job-%04d", i))
+          .put("crawlerId", "crawler-" + (i % 40)).put("stage", "fetching").put("processed", 10 + i).put("total", 1000)
+          .put("completion", (10 + i) / 1000.0).put("rate", 5.0));
+    }
+
+    // THEN all 400 are counted, 12 drawn, and the page did not ask the hub for the other jobs' details
+    wait.until(d -> d.findElement(By.id("jobs-count")).getText().equals("400 active"));
+    wait.until(d -> d.findElements(By.cssSelector("li[data-job]")).size() == 12);
+    wait.until(d -> d.findElement(By.cssSelector("#jobs-list li.more")).getText().equals("… and 388 more"));
+    Thread.sleep(2_000); // time for any detail requests the page would make
+    assertThat(hub.services.jobGets.get()).isLessThanOrEqualTo(12);
+  }
+
   private void openAndLogIn(WebDriverWait wait) {
     driver.get(hub.baseUrl() + "/");
     WebElement token = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-token")));

@@ -34,6 +34,8 @@ final class FakeHubServices extends VerticleBase {
   final List<JsonObject> delivered = new CopyOnWriteArrayList<>();
   final List<JsonObject> broadcasts = new CopyOnWriteArrayList<>();
   final List<JsonObject> lastErrorQuery = new CopyOnWriteArrayList<>();
+  /** How many single jobs were asked for ({@code hub.jobs.get}, i.e. GET /api/jobs/{id}). */
+  final java.util.concurrent.atomic.AtomicInteger jobGets = new java.util.concurrent.atomic.AtomicInteger();
   volatile boolean databaseUp = true;
   volatile JsonObject aggregate = new JsonObject();
   /** When set, ServerStatus carries it as its {@code cluster} block (as a clustered hub's does). */
@@ -60,6 +62,7 @@ final class FakeHubServices extends VerticleBase {
         .put("crawlers", new JsonArray(new ArrayList<>(connections))))));
     f.add(on(Addresses.JOBS_ENQUEUE, this::enqueue));
     f.add(on(Addresses.JOBS_GET, m -> {
+      jobGets.incrementAndGet();
       JsonObject job = jobs.get(body(m).getString("id"));
       if (job == null) {
         m.fail(404, "NOT_FOUND: job " + body(m).getString("id") + " does not exist");
