@@ -470,7 +470,8 @@
 
   const jobRows = new Map();
   function renderJobs() {
-    const list = runningJobs().sort((x, y) => x.firstSeen - y.firstSeen || String(x.id).localeCompare(String(y.id)));
+    // plain string order for ties (ids are not prose; localeCompare costs ~1 µs a call on thousands of jobs)
+    const list = runningJobs().sort((x, y) => x.firstSeen - y.firstSeen || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
     const shown = list.slice(0, MAX_JOBS_SHOWN);
     const activeCount = list.filter((j) => ACTIVE.has(j.status)).length;
     $('jobs-count').textContent = activeCount + ' active';
