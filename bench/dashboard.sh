@@ -5,6 +5,8 @@
 # while heartbeats stream in. Also times the API calls the page makes on load.
 #   bench/dashboard.sh                          # 10,000 crawlers
 #   IDLE_CONNECTIONS=2000 bench/dashboard.sh
+#   FLEET_ARGS="--crawlers=1000 --enqueue=20000 --jobs-per-crawler=20 --progress-per-job=200 --rate=5" \
+#     bench/dashboard.sh                        # a working fleet instead (count = --crawlers)
 # Needs chromium and chromium-driver (apt-get install -y chromium chromium-driver).
 source "$(dirname "$0")/common.sh"
 
@@ -15,10 +17,18 @@ machine_info >&2
 build_classpath
 start_hub SOCKET_MAX_CONNECTIONS=$((IDLE + 1000))
 
-# shellcheck disable=SC2086
-java $CLIENT_JAVA_OPTS -cp "$CLASSPATH_ALL" org.crawlerhub.sim.FleetSimulator --socket="$HUB_SOCKET" \
-  --idle-connections="$IDLE" --heartbeat-ms=5000 --duration-s=$((WINDOW_S + 150)) --progress=lines \
-  >"$BENCH_TMP/sim.log" 2>&1 &
+if [ -n "${FLEET_ARGS:-}" ]; then
+  IDLE=$(sed -n 's/.*--crawlers=\([0-9]*\).*/\1/p' <<<"$FLEET_ARGS")
+  # shellcheck disable=SC2086
+  java $CLIENT_JAVA_OPTS -cp "$CLASSPATH_ALL" org.crawlerhub.sim.FleetSimulator --socket="$HUB_SOCKET" \
+    --api="$HUB_API" --admin-token="$HUB_ADMIN_TOKEN" --duration-s=$((WINDOW_S + 150)) --progress=lines $FLEET_ARGS \
+    >"$BENCH_TMP/sim.log" 2>&1 &
+else
+  # shellcheck disable=SC2086
+  java $CLIENT_JAVA_OPTS -cp "$CLASSPATH_ALL" org.crawlerhub.sim.FleetSimulator --socket="$HUB_SOCKET" \
+    --idle-connections="$IDLE" --heartbeat-ms=5000 --duration-s=$((WINDOW_S + 150)) --progress=lines \
+    >"$BENCH_TMP/sim.log" 2>&1 &
+fi
 STARTED_PIDS+=("$!")
 
 api() { curl -s -m 120 -H "Authorization: Bearer $HUB_ADMIN_TOKEN" "$HUB_API$1"; }
