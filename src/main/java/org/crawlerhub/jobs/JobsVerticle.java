@@ -233,7 +233,7 @@ public final class JobsVerticle extends VerticleBase {
     timers.add(vertx.setPeriodic(renewalInterval(cfg), id -> renewLocalLeases()));
     timers.add(vertx.setPeriodic(5000, id -> refreshGauges()));
     if (cfg.cleanupInterval() > 0 && cfg.maxJobAge() > 0) {
-      timers.add(vertx.setPeriodic(cfg.cleanupInterval(), id -> pruneFinished()));
+      timers.add(vertx.setPeriodic(cfg.cleanupInterval(), id -> cleanUp()));
     }
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
         .onSuccess(v -> {
@@ -1104,15 +1104,24 @@ public final class JobsVerticle extends VerticleBase {
   }
 
   /** Prunes finished jobs older than maxJobAge (SPEC §6 cleanupInterval), a bounded batch per turn. */
-  private void pruneFinished() {
-    jobs.pruneFinished(cfg.maxJobAge(), 10_000).onComplete(ar -> {
+  /** Every cleanupInterval: finished jobs and closed crawler sessions older than maxJobAge. */
+  private void cleanUp() {
+    prune("finished jobs", () -> jobs.pruneFinished(cfg.maxJobAge(), PRUNE_BATCH));
+    prune("closed crawler sessions", () -> sessions.pruneClosed(cfg.maxJobAge(), PRUNE_BATCH));
+  }
+
+  private static final int PRUNE_BATCH = 10_000;
+
+  /** Runs a pruning statement until it deletes less than a batch (one batch per statement: short locks). */
+  private void prune(String what, java.util.function.Supplier<Future<Integer>> batch) {
+    batch.get().onComplete(ar -> {
       if (ar.succeeded() && ar.result() > 0) {
-        LOG.info("Pruned {} finished jobs older than {} ms", ar.result(), cfg.maxJobAge());
-        if (ar.result() == 10_000) {
-          pruneFinished();
+        LOG.info("Pruned {} {} older than {} ms", ar.result(), what, cfg.maxJobAge());
+        if (ar.result() == PRUNE_BATCH && !stopped) {
+          prune(what, batch);
         }
       } else if (ar.failed()) {
-        LOG.debug("Pruning finished jobs failed: {}", PgErrors.describe(ar.cause()));
+        LOG.debug("Pruning {} failed: {}", what, PgErrors.describe(ar.cause()));
       }
     });
   }

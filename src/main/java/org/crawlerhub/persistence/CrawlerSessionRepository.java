@@ -32,6 +32,13 @@ public final class CrawlerSessionRepository {
       UPDATE crawler_sessions SET disconnected_at = now(), disconnect_reason = $2
       WHERE node_id = $1 AND disconnected_at IS NULL""";
 
+  /** Closed sessions older than {@code $1} ms, at most {@code $2} of them. */
+  public static final String PRUNE_CLOSED = """
+      DELETE FROM crawler_sessions WHERE connection_id IN (
+        SELECT connection_id FROM crawler_sessions
+        WHERE disconnected_at < now() - $1::bigint * interval '1 millisecond'
+        LIMIT $2)""";
+
   /** Latest heartbeat of many connections in one statement. */
   public static final String HEARTBEATS = """
       UPDATE crawler_sessions s SET system_status = u.status, active_jobs = u.active,
@@ -66,6 +73,11 @@ public final class CrawlerSessionRepository {
   /** Closes the sessions a departed node left open; the number closed. */
   public Future<Integer> closeNode(String nodeId, String reason) {
     return pool.preparedQuery(CLOSE_NODE).execute(Tuple.of(nodeId, reason)).map(RowSet::rowCount);
+  }
+
+  /** Deletes up to {@code limit} sessions closed more than {@code maxAgeMs} ago; how many. */
+  public Future<Integer> pruneClosed(long maxAgeMs, int limit) {
+    return pool.preparedQuery(PRUNE_CLOSED).execute(Tuple.of(maxAgeMs, limit)).map(RowSet::rowCount);
   }
 
   public Future<Integer> heartbeats(List<Heartbeat> batch) {

@@ -248,9 +248,10 @@ class JobsApiTest {
   }
 
   @Test
-  @DisplayName("finished jobs older than maxJobAge are pruned every cleanupInterval; open and recent ones stay")
+  @DisplayName("finished jobs and closed crawler sessions older than maxJobAge are pruned every cleanupInterval; open and recent ones stay")
   void pruning() {
-    // GIVEN a hub pruning every 200 ms, an old completed job, a recent completed one and an old queued one
+    // GIVEN a hub pruning every 200 ms, an old completed job, a recent completed one and an old queued one,
+    // and crawler sessions closed long ago, closed just now, and open since long ago
     JobsHarness pruning = JobsHarness.start(JobsHarness.baseConfig(TestDatabase.freshDatabase())
         .put("cleanupInterval", 200).put("maxJobAge", 60_000));
     try {
@@ -258,13 +259,20 @@ class JobsApiTest {
           INSERT INTO jobs (id, status, entity_type, entity_id, finished_at, created_at) VALUES
             ('old-done', 'completed', 'project', 'a', now() - interval '2 minutes', now() - interval '3 minutes'),
             ('new-done', 'completed', 'project', 'b', now(), now()),
-            ('old-open', 'queued', 'project', 'c', NULL, now() - interval '3 minutes')""");
+            ('old-open', 'queued', 'project', 'c', NULL, now() - interval '3 minutes');
+          INSERT INTO crawler_sessions (connection_id, crawler_id, connected_at, disconnected_at) VALUES
+            ('old-closed', 'c1', now() - interval '3 minutes', now() - interval '2 minutes'),
+            ('new-closed', 'c1', now() - interval '3 minutes', now()),
+            ('old-open', 'c2', now() - interval '3 minutes', NULL)""");
 
       // WHEN the cleanup runs
-      // THEN only the old finished job is gone
-      await().atMost(Duration.ofSeconds(5)).until(() -> pruning.rows("SELECT 1 FROM jobs WHERE id = 'old-done'").isEmpty());
+      // THEN only the old finished job and the session closed long ago are gone
+      await().atMost(Duration.ofSeconds(5)).until(() -> pruning.rows("SELECT 1 FROM jobs WHERE id = 'old-done'").isEmpty()
+          && pruning.rows("SELECT 1 FROM crawler_sessions WHERE connection_id = 'old-closed'").isEmpty());
       assertThat(pruning.rows("SELECT id FROM jobs ORDER BY id")).extracting(r -> r.getString(0))
           .containsExactly("new-done", "old-open");
+      assertThat(pruning.rows("SELECT connection_id FROM crawler_sessions ORDER BY connection_id"))
+          .extracting(r -> r.getString(0)).containsExactly("new-closed", "old-open");
     } finally {
       pruning.close();
     }
