@@ -81,8 +81,21 @@ start_baseline() { # start_baseline SOCKET INSTANCES -> BASELINE_PID
 # (default "hub"), so several nodes can run side by side (with their own HUB_HTTP_PORT).
 start_hub() {
   if [ -z "${HUB_CMD:-}" ] && [ ! -f "$HUB_JAR" ]; then
-    log "no $HUB_JAR: build it with 'mvn -o -q -B package -DskipTests' (after the hub branches are merged)"
+    log "no $HUB_JAR: build it with 'mvn -o -q -B clean package -DskipTests'"
     return 1
+  fi
+  if [ -z "${HUB_CMD:-}" ] && [ -z "${ALLOW_FOREIGN_MIGRATIONS:-}" ]; then
+    # A migration in the jar that the sources do not have is a leftover in target/classes (an
+    # experiment packaged by every later build): benchmark what the sources build.
+    local m stale=
+    for m in $(unzip -Z1 "$HUB_JAR" 'db/migration/*.sql' 2>/dev/null); do
+      [ -f "$ROOT/src/main/resources/$m" ] || stale="$stale $m"
+    done
+    if [ -n "$stale" ]; then
+      log "$HUB_JAR has migrations the sources do not:$stale - rebuild with 'mvn -o -q -B clean package -DskipTests'" \
+        "(or ALLOW_FOREIGN_MIGRATIONS=1 for an old jar on purpose)"
+      return 1
+    fi
   fi
   local node=${HUB_NODE:-hub}
   local data="$BENCH_TMP/$node"
