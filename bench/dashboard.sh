@@ -44,5 +44,13 @@ for ep in /api/status /api/connections /api/crawlers /api/progress "/api/jobs?st
   curl -s -m 120 -o /dev/null -w "GET $ep: %{http_code} in %{time_total} s, %{size_download} bytes\n" \
     -H "Authorization: Bearer $HUB_ADMIN_TOKEN" "$HUB_API$ep"
 done
+hub_ticks() { sed 's/^.*) //' "/proc/$HUB_PID/stat" | awk '{print $12 + $13}'; }
+t0=$(date +%s.%N); k0=$(hub_ticks)
+sleep 10
+t1=$(date +%s.%N); k1=$(hub_ticks)
 java $CLIENT_JAVA_OPTS -cp "$CLASSPATH_ALL" org.crawlerhub.api.DashboardLoad "$HUB_API/" "$HUB_ADMIN_TOKEN" "$IDLE" "$WINDOW_S" \
   2> >(grep -v -E "^[A-Z][a-z]{2} [0-9]+, |^WARNING|SLF4J" >&2)
+t2=$(date +%s.%N); k2=$(hub_ticks)
+awk -v a="$k0" -v b="$k1" -v c="$k2" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+  printf "hub CPU: %.1f %% of one core in the 10 s before the page, %.1f %% while the page was open (load + window)\n",
+    (b - a) / hz / (t1 - t0) * 100, (c - b) / hz / (t2 - t1) * 100 }'

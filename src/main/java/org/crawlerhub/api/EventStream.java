@@ -3,7 +3,6 @@ package org.crawlerhub.api;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
@@ -11,6 +10,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -163,9 +163,18 @@ final class EventStream {
       coalesce(PROGRESS, body.getString("jobId"), body, terminal);
     }));
     liveConsumers.add(liveConsumer(Addresses.PROGRESS_AGGREGATE, m -> coalesce(AGGREGATE, "", m.body(), false)));
-    liveConsumers.add(liveConsumer(Addresses.message("heartbeat"), m -> {
-      JsonObject hb = heartbeat(m.headers(), asJson(m.body()));
-      coalesce(HEARTBEAT, hb.getString("connectionId", hb.getString("crawlerId")), hb, false);
+    // The router partitions' batches (latest heartbeat per connection, every 250 ms), not
+    // hub.crawler.message.heartbeat: one delivery per heartbeat woke this event loop 2,000 times a
+    // second with 10,000 crawlers, and coalescing per connection kept only the latest anyway.
+    liveConsumers.add(liveConsumer(Addresses.CRAWLER_HEARTBEATS, m -> {
+      if (asJson(m.body()).getValue("heartbeats") instanceof JsonArray list) {
+        for (Object o : list) {
+          if (o instanceof JsonObject entry && entry.getValue("envelope") instanceof JsonObject envelope) {
+            JsonObject hb = heartbeat(entry, envelope);
+            coalesce(HEARTBEAT, hb.getString("connectionId", hb.getString("crawlerId")), hb, false);
+          }
+        }
+      }
     }));
   }
 
@@ -380,13 +389,13 @@ final class EventStream {
     return body instanceof JsonObject o ? o : new JsonObject();
   }
 
-  /** The accepted heartbeat envelope (headers carry who sent it) as a flat event. */
-  private static JsonObject heartbeat(MultiMap headers, JsonObject envelope) {
-    JsonObject data = envelope.getJsonObject("data", new JsonObject());
+  /** An accepted heartbeat envelope (its batch entry says who sent it) as a flat event. */
+  private static JsonObject heartbeat(JsonObject entry, JsonObject envelope) {
+    JsonObject data = envelope.getValue("data") instanceof JsonObject d ? d : new JsonObject();
     JsonObject hb = new JsonObject()
-        .put("crawlerId", headers.get(Addresses.Headers.CRAWLER_ID))
-        .put("connectionId", headers.get(Addresses.Headers.CONNECTION_ID))
-        .put("nodeId", headers.get(Addresses.Headers.NODE_ID))
+        .put("crawlerId", entry.getString("crawlerId"))
+        .put("connectionId", entry.getString("connectionId"))
+        .put("nodeId", entry.getString("nodeId"))
         .put("at", java.time.Instant.now().toString())
         .put("sentAt", envelope.getString("timestamp"));
     for (String f : List.of("activeJobs", "totalProcessed", "systemStatus", "uptime")) {

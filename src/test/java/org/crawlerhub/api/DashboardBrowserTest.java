@@ -2,7 +2,6 @@ package org.crawlerhub.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -279,15 +278,16 @@ class DashboardBrowserTest {
           .put("rate", rate).put("etaMs", eta).put("elapsedMs", 60_000 + t * 250L)
           .put("updatedAt", Instant.now().toString()));
     }
+    JsonArray beats = new JsonArray(); // as a router partition batches them
     for (int i = 0; i < CRAWLERS.length; i++) {
       String c = CRAWLERS[i];
       int active = (int) java.util.Arrays.stream(JOBS).filter(j -> j[3].equals(c)).count();
-      bus.publish(Addresses.message("heartbeat"), new JsonObject().put("type", "heartbeat")
-              .put("timestamp", Instant.now().toString()).put("data", new JsonObject().put("activeJobs", active)
-                  .put("totalProcessed", 10_000 + t * 40).put("systemStatus", "processing")),
-          new DeliveryOptions().addHeader(Addresses.Headers.CRAWLER_ID, c)
-              .addHeader(Addresses.Headers.CONNECTION_ID, "conn-" + c));
+      beats.add(new JsonObject().put("connectionId", "conn-" + c).put("crawlerId", c).put("envelope",
+          new JsonObject().put("type", "heartbeat").put("timestamp", Instant.now().toString()).put("data",
+              new JsonObject().put("activeJobs", active).put("totalProcessed", 10_000 + t * 40)
+                  .put("systemStatus", "processing"))));
     }
+    bus.publish(Addresses.CRAWLER_HEARTBEATS, new JsonObject().put("heartbeats", beats));
     bus.publish(Addresses.PROGRESS_AGGREGATE, aggregate(t));
     if (t == 12) {
       // job-c630 finishes and crawler-oslo picks up a new job

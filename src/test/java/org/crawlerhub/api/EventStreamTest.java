@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.Counter;
-import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -145,18 +145,19 @@ class EventStreamTest {
   void heartbeatsStream() throws Exception {
     start(SseSettings.defaults());
     try (SseTestClient sse = new SseTestClient(hub.vertx, hub.port(), BEARER)) {
-      // WHEN the router publishes an accepted heartbeat
-      hub.vertx.eventBus().publish(Addresses.message("heartbeat"), new JsonObject().put("type", "heartbeat")
-              .put("timestamp", Instant.now().toString()).put("data", new JsonObject().put("activeJobs", 2)
-                  .put("totalProcessed", 900).put("systemStatus", "processing")),
-          new DeliveryOptions().addHeader(Addresses.Headers.CRAWLER_ID, "crawler-9")
-              .addHeader(Addresses.Headers.CONNECTION_ID, "conn-9"));
+      // WHEN a router partition publishes its batch of accepted heartbeats (the latest per connection)
+      hub.vertx.eventBus().publish(Addresses.CRAWLER_HEARTBEATS, new JsonObject().put("heartbeats", new JsonArray()
+          .add(new JsonObject().put("connectionId", "conn-9").put("crawlerId", "crawler-9").put("nodeId", "node-a")
+              .put("envelope", new JsonObject().put("type", "heartbeat").put("timestamp", Instant.now().toString())
+                  .put("data", new JsonObject().put("activeJobs", 2).put("totalProcessed", 900)
+                      .put("systemStatus", "processing"))))));
       // THEN the dashboard learns who is doing what
       await().atMost(10, TimeUnit.SECONDS).until(() -> !sse.named("heartbeat").isEmpty());
       JsonObject hb = sse.named("heartbeat").get(0).data();
       assertThat(hb.getString("crawlerId")).isEqualTo("crawler-9");
       assertThat(hb.getInteger("activeJobs")).isEqualTo(2);
       assertThat(hb.getString("systemStatus")).isEqualTo("processing");
+      assertThat(hb.getString("nodeId")).isEqualTo("node-a");
     }
   }
 
