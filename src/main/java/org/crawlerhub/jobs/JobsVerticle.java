@@ -34,6 +34,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.bus.BusReplies;
 import org.crawlerhub.bus.LeaseView;
@@ -142,6 +143,8 @@ public final class JobsVerticle extends VerticleBase {
   /** Discoveries kept while PostgreSQL is unavailable, to be stored when it is back. */
   private int discoveriesWaiting;
   static final int MAX_DISCOVERIES_WAITING = 1000;
+  /** Rows one pruning statement deletes at most. */
+  private static final int PRUNE_BATCH = 10_000;
 
   private record Connection(String crawlerId, boolean local, String nodeId) {}
 
@@ -1103,17 +1106,17 @@ public final class JobsVerticle extends VerticleBase {
     cache.follow(jobId, e, to, ev.getInteger("attempt", e.attempt()), owner);
   }
 
-  /** Prunes finished jobs older than maxJobAge (SPEC §6 cleanupInterval), a bounded batch per turn. */
-  /** Every cleanupInterval: finished jobs and closed crawler sessions older than maxJobAge. */
+  /**
+   * Every cleanupInterval (SPEC §6): finished jobs and closed crawler sessions older than
+   * maxJobAge, in bounded batches.
+   */
   private void cleanUp() {
     prune("finished jobs", () -> jobs.pruneFinished(cfg.maxJobAge(), PRUNE_BATCH));
     prune("closed crawler sessions", () -> sessions.pruneClosed(cfg.maxJobAge(), PRUNE_BATCH));
   }
 
-  private static final int PRUNE_BATCH = 10_000;
-
   /** Runs a pruning statement until it deletes less than a batch (one batch per statement: short locks). */
-  private void prune(String what, java.util.function.Supplier<Future<Integer>> batch) {
+  private void prune(String what, Supplier<Future<Integer>> batch) {
     batch.get().onComplete(ar -> {
       if (ar.succeeded() && ar.result() > 0) {
         LOG.info("Pruned {} {} older than {} ms", ar.result(), what, cfg.maxJobAge());
