@@ -135,8 +135,8 @@ final class CrawlerConnection {
       }
 
       @Override
-      public void overflow() {
-        tooLarge(-1);
+      public void overflow(Buffer lineStart) {
+        tooLarge(-1, ProtocolCodec.peekType(lineStart));
       }
     });
     socket.handler(buf -> {
@@ -176,7 +176,7 @@ final class CrawlerConnection {
     }
     int len = line.length();
     if (len > cfg.maxMessageSize()) {
-      tooLarge(len);
+      tooLarge(len, ProtocolCodec.peekType(line));
       return;
     }
     if (ProtocolCodec.isBlank(line)) {
@@ -445,15 +445,23 @@ final class CrawlerConnection {
     }
   }
 
-  private void tooLarge(int len) {
+  /**
+   * A line over maxMessageSize ({@code len} -1: still growing). Its type, when the line starts with
+   * it, goes into the error frame's refType and the error record; for a discovery the message says
+   * what to change, since a large GitLab instance's jobs_discovered (10,000 entries: ~1.3 MB) does
+   * not fit the 1 MiB default.
+   */
+  private void tooLarge(int len, MessageType type) {
     if (state != State.OPEN) {
       return;
     }
-    String message = len < 0
+    String message = (len < 0
         ? "message exceeds maxMessageSize " + cfg.maxMessageSize() + " bytes"
-        : "message of " + len + " bytes exceeds maxMessageSize " + cfg.maxMessageSize();
+        : "message of " + len + " bytes exceeds maxMessageSize " + cfg.maxMessageSize())
+        + (type == MessageType.JOBS_DISCOVERED || type == MessageType.DISCOVERY
+            ? "; a discovery this large needs a larger maxMessageSize on the hub (SOCKET_MAX_MESSAGE_SIZE)" : "");
     messagesIn++;
-    reject(new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE, message), null, null);
+    reject(new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE, message), type, null);
   }
 
   private void unauthenticated(String message) {

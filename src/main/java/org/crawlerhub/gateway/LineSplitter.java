@@ -29,8 +29,15 @@ final class LineSplitter {
     void line(Buffer line);
 
     /** The partial line buffered across reads exceeds the maximum (called at most once). */
-    void overflow();
+    /**
+     * A partial line grew past the limit; {@code lineStart} is its first bytes (at most
+     * {@link #HEAD_BYTES}, valid only during the call), enough to tell its type.
+     */
+    void overflow(Buffer lineStart);
   }
+
+  /** How much of an overflowing line its sink sees. */
+  static final int HEAD_BYTES = 64;
 
   private final int maxLength;
   private final Sink sink;
@@ -55,7 +62,7 @@ final class LineSplitter {
       int nl = indexOfLf(chunk, bytes, 0, len);
       if (nl < 0) {
         if ((long) tail.length() + len > maxLength) {
-          overflow();
+          overflow(tail);
         } else {
           tail.appendBuffer(chunk);
         }
@@ -80,7 +87,7 @@ final class LineSplitter {
     int rest = len - start;
     if (rest > 0) {
       if (rest > maxLength) {
-        overflow();
+        overflow(chunk.slice(start, len));
         return;
       }
       // copy, so an idle connection never pins a whole read buffer for its last few bytes
@@ -93,10 +100,10 @@ final class LineSplitter {
     return tail == null ? 0 : tail.length();
   }
 
-  private void overflow() {
+  private void overflow(Buffer line) {
     overflowed = true;
     tail = null;
-    sink.overflow();
+    sink.overflow(line.length() > HEAD_BYTES ? line.slice(0, HEAD_BYTES) : line);
   }
 
   private static int indexOfLf(Buffer chunk, ByteBuf bytes, int from, int to) {

@@ -174,6 +174,29 @@ class GatewayFramingTest extends GatewayTestBase {
   }
 
   @Test
+  @DisplayName("A jobs_discovered over maxMessageSize is named in the error (refType) and the message says which setting to raise")
+  void oversizeDiscoveryIsNamed() throws Exception {
+    // GIVEN a hub with a 1 KiB message limit
+    startHub(new JsonObject().put("maxMessageSize", 1024));
+    try (TestCrawler crawler = unixCrawler()) {
+      // WHEN a crawler sends a jobs_discovered of 5 KB (its type first, as crawlers write it)
+      crawler.send(("{\"type\":\"jobs_discovered\",\"jobId\":\"job-1\",\"data\":{\"discovered_jobs\":["
+          + "{\"job_type\":\"crawl_project\",\"entity_id\":\"1\",\"namespace_path\":\"g/p\",\"entity_name\":\"p\"},".repeat(60)
+          + "]}}\n").getBytes(StandardCharsets.UTF_8));
+
+      // THEN the error frame names the type and the setting, and the hub closes the connection
+      List<JsonObject> before = crawler.awaitClosed();
+      assertThat(before).hasSize(1);
+      JsonObject data = before.get(0).getJsonObject("data");
+      assertThat(data.getString("code")).isEqualTo("MESSAGE_TOO_LARGE");
+      assertThat(data.getString("refType")).isEqualTo("jobs_discovered");
+      assertThat(data.getString("message")).contains("SOCKET_MAX_MESSAGE_SIZE");
+      // AND the error record says so too
+      assertThat(awaitReport("MESSAGE_TOO_LARGE").getString("refType")).isEqualTo("jobs_discovered");
+    }
+  }
+
+  @Test
   @DisplayName("When the router is missing, a job_request still gets an empty job_response, followed by an INTERNAL error")
   void routerFailure() throws Exception {
     // GIVEN a hub whose router is gone

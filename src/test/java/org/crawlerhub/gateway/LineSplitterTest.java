@@ -26,7 +26,7 @@ class LineSplitterTest {
     }
 
     @Override
-    public void overflow() {
+    public void overflow(Buffer lineStart) {
       events.add("!OVERFLOW");
     }
   }
@@ -42,6 +42,32 @@ class LineSplitterTest {
       s.handle(buf(c));
     }
     return r.events;
+  }
+
+  @Test
+  @DisplayName("an overflowing line shows its sink its first bytes (enough to tell its type), in one read or over several")
+  void overflowShowsTheLineStart() {
+    for (String[] chunks : new String[][] {
+        {"{\"type\":\"jobs_discovered\",\"data\":{\"discovered_jobs\":[" + "x".repeat(200)},
+        {"{\"type\":\"jobs_discovered\",", "\"data\":{", "x".repeat(200)}}) {
+      List<String> starts = new ArrayList<>();
+      LineSplitter s = new LineSplitter(100, new LineSplitter.Sink() {
+        @Override
+        public void line(Buffer line) {
+          throw new AssertionError("no complete line expected");
+        }
+
+        @Override
+        public void overflow(Buffer lineStart) {
+          starts.add(lineStart.toString(StandardCharsets.UTF_8));
+        }
+      });
+      for (String c : chunks) {
+        s.handle(buf(c));
+      }
+      assertThat(starts).hasSize(1);
+      assertThat(starts.get(0)).startsWith("{\"type\":\"jobs_discovered\",").hasSizeLessThanOrEqualTo(LineSplitter.HEAD_BYTES);
+    }
   }
 
   @Test
@@ -142,7 +168,7 @@ class LineSplitterTest {
       }
 
       @Override
-      public void overflow() {
+      public void overflow(Buffer lineStart) {
         throw new AssertionError("no overflow expected");
       }
     });
