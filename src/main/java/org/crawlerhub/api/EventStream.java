@@ -2,6 +2,7 @@ package org.crawlerhub.api;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -62,27 +63,50 @@ final class EventStream {
     final HttpServerResponse response;
     final Set<String> types;
     boolean gone;
+    /** The HTTP verticle's event loop, where everything here runs. */
+    private final Context context;
+    /** Frames of this event-loop turn, written together at its end (null: none waiting). */
+    private Buffer out;
 
     Client(HttpServerRequest request, Set<String> types) {
       this.request = request;
       this.response = request.response();
       this.types = types;
+      this.context = vertx.getOrCreateContext();
     }
 
     boolean wants(String name) {
       return types == null || types.contains(name) || RESET.equals(name);
     }
 
-    /** Writes unless the client is too slow, in which case it is dropped. */
+    /**
+     * Queues a frame; the frames of one event-loop turn go out as one write when it ends (a batch
+     * of 500 heartbeats was 500 writes, each a syscall: with 10,000 crawlers ~2,000 a second per
+     * open dashboard). Same order, no added wait.
+     */
     void send(Buffer frame) {
       if (gone) {
+        return;
+      }
+      if (out == null) {
+        out = Buffer.buffer(Math.max(256, frame.length()));
+        context.runOnContext(v -> flush());
+      }
+      out.appendBuffer(frame);
+    }
+
+    /** Writes what this turn queued unless the client is too slow, in which case it is dropped. */
+    private void flush() {
+      Buffer frames = out;
+      out = null;
+      if (gone || frames == null) {
         return;
       }
       if (response.writeQueueFull()) {
         drop();
         return;
       }
-      response.write(frame);
+      response.write(frames);
     }
 
     void drop() {
