@@ -96,7 +96,7 @@ final class EventStream {
     }
 
     /** Writes what this turn queued unless the client is too slow, in which case it is dropped. */
-    private void flush() {
+    void flush() {
       Buffer frames = out;
       out = null;
       if (gone || frames == null) {
@@ -234,6 +234,7 @@ final class EventStream {
     liveConsumers.forEach(MessageConsumer::unregister);
     liveConsumers.clear();
     for (Client c : List.copyOf(clients)) {
+      c.flush(); // what this turn queued, before the end
       c.gone = true;
       c.response.end();
     }
