@@ -28,10 +28,10 @@ final class LineSplitter {
     /** One complete line without its {@code \n}; valid only during this call. */
     void line(Buffer line);
 
-    /** The partial line buffered across reads exceeds the maximum (called at most once). */
     /**
-     * A partial line grew past the limit; {@code lineStart} is its first bytes (at most
-     * {@link #HEAD_BYTES}, valid only during the call), enough to tell its type.
+     * The partial line buffered across reads exceeds the maximum (called at most once);
+     * {@code lineStart} is its first bytes (at most {@link #HEAD_BYTES}, valid only during the
+     * call), enough to tell its type.
      */
     void overflow(Buffer lineStart);
   }
