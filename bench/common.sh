@@ -35,6 +35,18 @@ trap cleanup EXIT
 
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 
+# CPU clock ticks a process used: utime + stime (fields 14, 15 of /proc/PID/stat, counted after the
+# ")"); with "children", also its reaped children's (cutime + cstime). 0 when the process is gone.
+proc_ticks() { # proc_ticks PID [children]
+  local f="/proc/$1/stat"
+  [ -r "$f" ] || { echo 0; return; }
+  if [ "${2:-}" = children ]; then
+    sed 's/^.*) //' "$f" | awk '{print $12 + $13 + $14 + $15}'
+  else
+    sed 's/^.*) //' "$f" | awk '{print $12 + $13}'
+  fi
+}
+
 # Compiles main + test classes (JMH annotation processing included) and writes the test-scope
 # dependency classpath once per pom change.
 build_classpath() {

@@ -19,16 +19,14 @@ start_hub SOCKET_MAX_CONNECTIONS=$((IDLE + 1000))
 
 if [ -n "${FLEET_ARGS:-}" ]; then
   IDLE=$(sed -n 's/.*--crawlers=\([0-9]*\).*/\1/p' <<<"$FLEET_ARGS")
-  # shellcheck disable=SC2086
-  java $CLIENT_JAVA_OPTS -cp "$CLASSPATH_ALL" org.crawlerhub.sim.FleetSimulator --socket="$HUB_SOCKET" \
-    --api="$HUB_API" --admin-token="$HUB_ADMIN_TOKEN" --duration-s=$((WINDOW_S + 150)) --progress=lines $FLEET_ARGS \
-    >"$BENCH_TMP/sim.log" 2>&1 &
+  # shellcheck disable=SC2206
+  SIM_ARGS=(--api="$HUB_API" --admin-token="$HUB_ADMIN_TOKEN" $FLEET_ARGS)
 else
-  # shellcheck disable=SC2086
-  java $CLIENT_JAVA_OPTS -cp "$CLASSPATH_ALL" org.crawlerhub.sim.FleetSimulator --socket="$HUB_SOCKET" \
-    --idle-connections="$IDLE" --heartbeat-ms=5000 --duration-s=$((WINDOW_S + 150)) --progress=lines \
-    >"$BENCH_TMP/sim.log" 2>&1 &
+  SIM_ARGS=(--idle-connections="$IDLE" --heartbeat-ms=5000)
 fi
+# shellcheck disable=SC2086
+java $CLIENT_JAVA_OPTS -cp "$CLASSPATH_ALL" org.crawlerhub.sim.FleetSimulator --socket="$HUB_SOCKET" \
+  --duration-s=$((WINDOW_S + 150)) --progress=lines "${SIM_ARGS[@]}" >"$BENCH_TMP/sim.log" 2>&1 &
 STARTED_PIDS+=("$!")
 
 api() { curl -s -m 120 -H "Authorization: Bearer $HUB_ADMIN_TOKEN" "$HUB_API$1"; }
@@ -44,13 +42,12 @@ for ep in /api/status /api/connections /api/crawlers /api/progress "/api/jobs?st
   curl -s -m 120 -o /dev/null -w "GET $ep: %{http_code} in %{time_total} s, %{size_download} bytes\n" \
     -H "Authorization: Bearer $HUB_ADMIN_TOKEN" "$HUB_API$ep"
 done
-hub_ticks() { sed 's/^.*) //' "/proc/$HUB_PID/stat" | awk '{print $12 + $13}'; }
-t0=$(date +%s.%N); k0=$(hub_ticks)
+t0=$(date +%s.%N); k0=$(proc_ticks "$HUB_PID")
 sleep 10
-t1=$(date +%s.%N); k1=$(hub_ticks)
+t1=$(date +%s.%N); k1=$(proc_ticks "$HUB_PID")
 java $CLIENT_JAVA_OPTS -cp "$CLASSPATH_ALL" org.crawlerhub.api.DashboardLoad "$HUB_API/" "$HUB_ADMIN_TOKEN" "$IDLE" "$WINDOW_S" \
   2> >(grep -v -E "^[A-Z][a-z]{2} [0-9]+, |^WARNING|SLF4J" >&2)
-t2=$(date +%s.%N); k2=$(hub_ticks)
+t2=$(date +%s.%N); k2=$(proc_ticks "$HUB_PID")
 awk -v a="$k0" -v b="$k1" -v c="$k2" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v hz="$(getconf CLK_TCK)" 'BEGIN {
   printf "hub CPU: %.1f %% of one core in the 10 s before the page, %.1f %% while the page was open (load + window)\n",
     (b - a) / hz / (t1 - t0) * 100, (c - b) / hz / (t2 - t1) * 100 }'

@@ -37,9 +37,7 @@ T0=$(date +%s.%N)
 LAST_TICKS=0
 LAST_T=$T0
 
-cpu_ticks() { # utime + stime of $PID (fields 14, 15 of /proc/pid/stat, counted after the ")")
-  sed 's/^.*) //' "/proc/$PID/stat" | awk '{print $12 + $13}'
-}
+cpu_ticks() { proc_ticks "$PID"; }
 
 # The hub's embedded PostgreSQL: its postmaster (postmaster.pid under the bench's data directory)
 # and every backend. The postmaster's cutime/cstime hold the backends that have exited.
@@ -51,10 +49,8 @@ pg_ticks() {
     [ -n "$f" ] && PG_PM=$(head -1 "$f")
   fi
   if [ -z "$PG_PM" ] || [ ! -e "/proc/$PG_PM" ]; then echo 0; return; fi
-  { sed 's/^.*) //' "/proc/$PG_PM/stat" | awk '{print $12 + $13 + $14 + $15}'
-    for c in $(ps -o pid= --ppid "$PG_PM"); do
-      sed 's/^.*) //' "/proc/$c/stat" 2>/dev/null | awk '{print $12 + $13}'
-    done; } | awk '{s += $1} END {print s + 0}'
+  { proc_ticks "$PG_PM" children
+    for c in $(ps -o pid= --ppid "$PG_PM"); do proc_ticks "$c"; done; } | awk '{s += $1} END {print s + 0}'
 }
 
 heap_used_mb() {

@@ -2,6 +2,8 @@ package org.crawlerhub.api;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.openqa.selenium.By;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -16,7 +18,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * <p>Usage: {@code DashboardLoad <base-url> <admin-token> <expected crawlers> [window seconds]}
  */
 public final class DashboardLoad {
-  private static final java.util.regex.Pattern LEADING_NUMBER = java.util.regex.Pattern.compile("^(\\d+)");
+  private static final Pattern LEADING_NUMBER = Pattern.compile("^(\\d+)");
 
   private DashboardLoad() {}
 
@@ -37,7 +39,7 @@ public final class DashboardLoad {
       driver.findElement(By.id("login-token")).sendKeys(token + "\n");
       String count = new WebDriverWait(driver, Duration.ofSeconds(180), Duration.ofMillis(100)).until(d -> {
         String text = d.findElement(By.id("crawlers-count")).getText();
-        java.util.regex.Matcher online = LEADING_NUMBER.matcher(text.replace(",", ""));
+        Matcher online = LEADING_NUMBER.matcher(text.replace(",", ""));
         return online.find() && Long.parseLong(online.group(1)) >= expected ? text : null;
       });
       System.out.printf("crawler count '%s' shown %.1f s after the page was opened%n", count, (System.nanoTime() - t0) / 1e9);
