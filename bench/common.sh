@@ -10,7 +10,8 @@ BASELINE_JAVA_OPTS=${BASELINE_JAVA_OPTS:--Xms512m -Xmx1g}
 HUB_JAVA_OPTS=${HUB_JAVA_OPTS:--Xms1g -Xmx2g}
 HUB_JAR=${HUB_JAR:-$ROOT/target/crawler-hub.jar}
 # HUB_CMD replaces "java $HUB_JAVA_OPTS -jar $HUB_JAR" (e.g. to add a profiler agent); it is run
-# in the hub's temp data dir with the hub's environment.
+# in the hub's temp data dir with the hub's environment. HUB_MAIN runs another main class of the
+# jar instead of its Main (latency.sh: org.crawlerhub.sim.ProbedHub, the hub with one-way probes).
 HUB_HTTP_PORT=${HUB_HTTP_PORT:-18080}
 HUB_ADMIN_TOKEN=${HUB_ADMIN_TOKEN:-bench-admin-token}
 # The default profile is "development" (log level debug): benchmark what production runs.
@@ -77,11 +78,12 @@ wait_for_socket() { # wait_for_socket PATH PID SECONDS
   log "no socket at $path after ${secs}s"; return 1
 }
 
-start_baseline() { # start_baseline SOCKET INSTANCES -> BASELINE_PID
+start_baseline() { # start_baseline SOCKET INSTANCES [more BaselineServer options] -> BASELINE_PID
   local socket=$1 instances=${2:-2}
+  shift 2
   # shellcheck disable=SC2086
   java $BASELINE_JAVA_OPTS -cp "$CLASSPATH_ALL" org.crawlerhub.sim.BaselineServer \
-    --socket="$socket" --instances="$instances" >"$BENCH_TMP/baseline.log" 2>&1 &
+    --socket="$socket" --instances="$instances" "$@" >"$BENCH_TMP/baseline.log" 2>&1 &
   BASELINE_PID=$!
   STARTED_PIDS+=("$BASELINE_PID")
   wait_for_socket "$socket" "$BASELINE_PID" 30
@@ -109,6 +111,8 @@ start_hub() {
       return 1
     fi
   fi
+  local launch="-jar $HUB_JAR"
+  [ -z "${HUB_MAIN:-}" ] || launch="-cp $HUB_JAR $HUB_MAIN"
   local node=${HUB_NODE:-hub}
   local data="$BENCH_TMP/$node"
   HUB_LOG="$BENCH_TMP/$node.log"
@@ -118,7 +122,7 @@ start_hub() {
   # shellcheck disable=SC2086
   (cd "$data" && exec env -u DATABASE_URL HUB_DATA_DIR="$data" SOCKET_PATH="$HUB_SOCKET" \
       HTTP_PORT="$HUB_HTTP_PORT" TCP_ENABLED=false HUB_ADMIN_TOKEN="$HUB_ADMIN_TOKEN" HUB_PROFILE="$HUB_PROFILE" "$@" \
-      ${HUB_CMD:-java $HUB_JAVA_OPTS -jar $HUB_JAR}) >"$HUB_LOG" 2>&1 &
+      ${HUB_CMD:-java $HUB_JAVA_OPTS $launch}) >"$HUB_LOG" 2>&1 &
   HUB_PID=$!
   STARTED_PIDS+=("$HUB_PID")
   wait_for_socket "$HUB_SOCKET" "$HUB_PID" 180 || { tail -50 "$HUB_LOG" >&2; return 1; }
@@ -147,13 +151,25 @@ compare_targets() {
   TARGETS=${TARGETS:-both}
   machine_info >&2
   build_classpath
-  local args=()
+  local args=() baseline_opts=() hub_env=()
+  if [ "$tool" = LatencyBenchmark ]; then
+    # one-way probes: the servers record when they publish (decode) each probe line
+    baseline_opts+=(--probe-file="$BENCH_TMP/baseline.probes")
+    args+=(--baseline-probe-file="$BENCH_TMP/baseline.probes")
+    if [ -n "${HUB_CMD:-}" ] || ! unzip -Z1 "$HUB_JAR" 'org/crawlerhub/sim/ProbedHub.class' >/dev/null 2>&1; then
+      log "hub without one-way probes (HUB_CMD set, or $HUB_JAR has no ProbedHub): round trips only"
+    else
+      export HUB_MAIN=org.crawlerhub.sim.ProbedHub
+      hub_env+=(HUB_PROBE_FILE="$BENCH_TMP/hub.probes")
+      args+=(--hub-probe-file="$BENCH_TMP/hub.probes")
+    fi
+  fi
   if [ "$TARGETS" != hub ]; then
-    start_baseline "$BENCH_TMP/baseline.sock" "${BASELINE_INSTANCES:-2}"
+    start_baseline "$BENCH_TMP/baseline.sock" "${BASELINE_INSTANCES:-2}" "${baseline_opts[@]}"
     args+=(--baseline-socket="$BENCH_TMP/baseline.sock")
   fi
   if [ "$TARGETS" != baseline ]; then
-    start_hub
+    start_hub "${hub_env[@]}"
     args+=(--hub-socket="$HUB_SOCKET" --api="$HUB_API" --admin-token="$HUB_ADMIN_TOKEN")
   fi
   if [ "$tool" = IngestBenchmark ]; then

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +35,14 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws Exception {
+    run(args, hub -> { });
+  }
+
+  /**
+   * Starts the hub from the command line, hands it to {@code started} (a benchmark adds its
+   * probes there, {@link org.crawlerhub.sim.ProbedHub}) and waits until SIGTERM has stopped it.
+   */
+  public static void run(String[] args, Consumer<HubApplication> started) throws Exception {
     JsonObject explicit = new JsonObject();
     boolean cluster = false;
     for (int i = 0; i < args.length; i++) {
@@ -66,6 +75,7 @@ public final class Main {
       System.exit(1);
       return;
     }
+    started.accept(hub);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {

@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <pre>
  * java -cp ... org.crawlerhub.sim.BaselineServer --socket=/tmp/baseline.sock --instances=2
  *     [--host=127.0.0.1 --port=7071] [--event-loops=N] [--max-message-size=1048576]
+ *     [--probe-file=PATH]   (one-way probes, {@link OneWayProbes})
  * </pre>
  */
 public final class BaselineServer {
@@ -39,6 +40,8 @@ public final class BaselineServer {
   private final LongAdder connections = new LongAdder();
   private final Options options;
   private String deploymentId;
+  /** Where one-way probes are recorded (null: not looked for). */
+  private volatile OneWayProbes probes;
 
   public record Options(String socketPath, String host, int port, int instances, int maxMessageSize) {
     public static Options from(CliArgs a) {
@@ -56,6 +59,15 @@ public final class BaselineServer {
       throw new IllegalArgumentException("give --socket=PATH and/or --port=N");
     }
     this.options = options;
+  }
+
+  /**
+   * Records each one-way probe line ({@link OneWayProbes}) as published ({@code P}) once decoded:
+   * the raw server's whole processing of a line, the floor of the hub's socket-to-publish time.
+   */
+  public BaselineServer probes(OneWayProbes probes) {
+    this.probes = probes;
+    return this;
   }
 
   public long messages() {
@@ -120,15 +132,27 @@ public final class BaselineServer {
           return;
         }
         messages.increment();
-        if ("job_request".equals(msg.getString("type"))) {
+        String type = msg.getString("type");
+        if ("job_request".equals(type)) {
           socket.write(JOB_RESPONSE_PREFIX.copy().appendString(Instant.now().toString())
               .appendBuffer(EMPTY_JOBS_SUFFIX));
+        } else if (probes != null && "job_progress".equals(type)) {
+          recordProbe(msg);
         }
       });
     }
   }
 
-  public static void main(String[] args) {
+  private void recordProbe(JsonObject msg) {
+    long at = System.nanoTime();
+    Object data = msg.getValue("data");
+    long sent = data instanceof JsonObject d ? OneWayProbes.sentNanos(d.getString("message")) : OneWayProbes.NONE;
+    if (sent != OneWayProbes.NONE) {
+      probes.record('P', sent, at);
+    }
+  }
+
+  public static void main(String[] args) throws IOException {
     CliArgs a = CliArgs.parse(args);
     Options options = Options.from(a);
     int eventLoops = a.integer("event-loops", Math.max(options.instances(),
@@ -137,10 +161,16 @@ public final class BaselineServer {
     // message on epoll (2.1-2.4 against 1.4-1.6 µs/msg), and the ceiling is the best the machine does
     // (the hub measures the same on both; bench/RESULTS.md). --native-transport=true for epoll.
     boolean nativeTransport = a.bool("native-transport", false);
+    String probeFile = a.string("probe-file", null);
     a.rejectUnknown();
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops)
         .setPreferNativeTransport(nativeTransport));
     BaselineServer server = new BaselineServer(options);
+    if (probeFile != null) {
+      OneWayProbes probes = OneWayProbes.toFile(Path.of(probeFile));
+      server.probes(probes);
+      Runtime.getRuntime().addShutdownHook(new Thread(probes::close, "one-way-probes-close"));
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> System.out.println(
         "baseline: stopped after " + server.messages() + " messages on " + server.connections() + " connections")));
     server.start(vertx).onComplete(ar -> {

@@ -63,7 +63,9 @@ final class BenchClient {
           LatencyHistogram probes = new LatencyHistogram();
           LatencyHistogram barriers = new LatencyHistogram();
           Map<String, Long> errors = new TreeMap<>();
+          long oneWaySent = 0;
           for (BenchGroup g : groups) {
+            oneWaySent += g.oneWaySent;
             probes.add(g.probeLatency);
             if (warmupProbes != null) {
               warmupProbes.add(g.warmupProbeLatency);
@@ -71,7 +73,8 @@ final class BenchClient {
             barriers.add(g.barrierLatency);
             g.errorsByCode.forEach((k, n) -> errors.merge(k, n, Long::sum));
           }
-          return new BenchRound(target, round, w.messages(), window[1] - window[0], probes, barriers, errors);
+          return new BenchRound(target, round, w.messages(), window[1] - window[0], probes, barriers, errors,
+              oneWaySent, window[0] + warmupNanos);
         });
     return run.eventually(() -> Future.all(deployments.stream().map(vertx::undeploy).toList()));
   }
@@ -80,7 +83,7 @@ final class BenchClient {
     return Future.all(groups.stream().map(phase).toList()).mapEmpty();
   }
 
-  /** Enqueues one high-priority job per connection through the hub's HTTP API (untimed). */
+  /** Enqueues {@code count} high-priority jobs through the hub's HTTP API (untimed). */
   static Future<Void> enqueueJobs(Vertx vertx, String api, String adminToken, int count, String tag) {
     JobEnqueuer enqueuer = new JobEnqueuer(vertx, api, adminToken);
     List<JsonObject> specs = new ArrayList<>();

@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -45,6 +47,8 @@ final class BenchGroup extends VerticleBase {
   /** Where measured probes are also logged one by one (null: not logged). */
   ProbeLog probeLog;
   final LatencyHistogram barrierLatency = new LatencyHistogram();
+  /** One-way probes sent after the warm-up ({@link BenchWorkload#oneWayEveryMs}). */
+  long oneWaySent;
   final Map<String, Long> errorsByCode = new TreeMap<>();
   private NetClient client;
   private long tickTimer = -1;
@@ -101,6 +105,8 @@ final class BenchGroup extends VerticleBase {
       List<Future<Void>> done = new ArrayList<>();
       for (Conn c : conns) {
         done.add(c.blastDone.future());
+        // staggered: the connections' probes spread over the interval instead of coming together
+        c.nextOneWayAt = startNanos + (long) (ThreadLocalRandom.current().nextDouble() * oneWayIntervalNanos());
       }
       if (w.rate() > 0) {
         long tickMs = 2;
@@ -121,6 +127,10 @@ final class BenchGroup extends VerticleBase {
   /** Completes each held job, waits for a last barrier and closes. */
   Future<Void> finish() {
     return onContext(() -> Future.all(conns.stream().map(Conn::finish).toList()).mapEmpty());
+  }
+
+  private long oneWayIntervalNanos() {
+    return TimeUnit.MILLISECONDS.toNanos(w.oneWayEveryMs());
   }
 
   private void error(String code) {
@@ -150,6 +160,10 @@ final class BenchGroup extends VerticleBase {
     private byte[][] segments;
     private NetSocket socket;
     private String jobId;
+    /** The job this connection's one-way probes report on (null: no probes). */
+    private String probeJobId;
+    private long nextOneWayAt;
+    private long oneWayCount;
     private String timestamp;
     private long sent;
     private long sinceProbe;
@@ -178,7 +192,8 @@ final class BenchGroup extends VerticleBase {
               .put("version", "bench-1").put("capabilities", new JsonArray().add("project"))));
         }
         pending.add(new Pending(System.nanoTime(), Kind.CLAIM));
-        socket.write(envelope("job_request", null, new JsonObject().put("maxJobs", w.claimJobs() ? 1 : 0)));
+        int jobs = w.oneWayEveryMs() > 0 ? 2 : 1;
+        socket.write(envelope("job_request", null, new JsonObject().put("maxJobs", w.claimJobs() ? jobs : 0)));
       });
       return ready.future();
     }
@@ -235,19 +250,26 @@ final class BenchGroup extends VerticleBase {
     }
 
     private void onClaim(JsonArray jobs) {
-      if (!jobs.isEmpty()) {
-        jobId = jobs.getJsonObject(0).getString("id");
-      } else if (!w.claimJobs()) {
+      boolean probes = w.oneWayEveryMs() > 0;
+      if (!w.claimJobs()) {
         jobId = crawlerId + "-job";
+        probeJobId = probes ? crawlerId + "-probe" : null;
+      } else if (jobs.size() >= (probes ? 2 : 1)) {
+        jobId = jobs.getJsonObject(0).getString("id");
+        probeJobId = probes ? jobs.getJsonObject(1).getString("id") : null;
       } else {
-        ready.tryFail(new IllegalStateException("connection " + crawlerId
-            + " got no job from job_request (queue empty, or maxConcurrentJobs reached?)"));
+        ready.tryFail(new IllegalStateException("connection " + crawlerId + " got " + jobs.size()
+            + " job(s) from job_request, needs " + (probes ? 2 : 1) + " (queue empty, or maxConcurrentJobs reached?)"));
         return;
       }
       timestamp = Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
       buildTemplate();
       socket.write(envelope("job_started", jobId, new JsonObject().put("entityType", "issue")
           .put("entityId", crawlerId)));
+      if (probeJobId != null) {
+        socket.write(envelope("job_started", probeJobId, new JsonObject().put("entityType", "issue")
+            .put("entityId", crawlerId + "-probe")));
+      }
       pending.add(new Pending(System.nanoTime(), Kind.SETUP_BARRIER));
       socket.write(REQUEST_ZERO_PREFIX + timestamp + REQUEST_ZERO_SUFFIX);
     }
@@ -318,6 +340,9 @@ final class BenchGroup extends VerticleBase {
       Buffer chunk = Buffer.buffer(w.batchBytes() + 1024);
       long wrote = 0;
       long now = System.nanoTime();
+      if (probeJobId != null && now >= nextOneWayAt && sent < share) {
+        appendOneWayProbe(chunk, now);
+      }
       while (wrote < max && sent < share && chunk.length() < w.batchBytes()) {
         chunk.appendBytes(scratch, 0, progressLine(++sent));
         wrote++;
@@ -333,6 +358,24 @@ final class BenchGroup extends VerticleBase {
         chunk.appendString(REQUEST_ZERO_PREFIX).appendString(timestamp).appendString(REQUEST_ZERO_SUFFIX);
       }
       socket.write(chunk);
+    }
+
+    /**
+     * A job_progress on the probe job whose message carries {@code now}: it leaves with the lines
+     * of this chunk. The next one is due after the interval plus up to a quarter of it (jitter, so
+     * that no probe arrives inside the hub's publish throttle of the previous one).
+     */
+    private void appendOneWayProbe(Buffer chunk, long now) {
+      long interval = oneWayIntervalNanos();
+      nextOneWayAt = now + interval + (long) (ThreadLocalRandom.current().nextDouble() * interval / 4);
+      if (now - blastStart >= warmupNanos) {
+        oneWaySent++;
+      }
+      chunk.appendString("{\"type\":\"job_progress\",\"timestamp\":\"").appendString(timestamp)
+          .appendString("\",\"jobId\":\"").appendString(probeJobId)
+          .appendString("\",\"data\":{\"stage\":\"fetching\",\"entityType\":\"issue\",\"processed\":")
+          .appendString(Long.toString(++oneWayCount)).appendString(",\"message\":\"")
+          .appendString(OneWayProbes.MESSAGE_PREFIX).appendString(Long.toString(now)).appendString("\"}}\n");
     }
 
     /** As fast as the socket takes it: write until the queue is full, continue on drain. */
@@ -384,6 +427,10 @@ final class BenchGroup extends VerticleBase {
       if (jobId != null) {
         socket.write(envelope("job_completed", jobId, new JsonObject().put("success", true)
             .put("finalCounts", new JsonObject().put("issues", sent))));
+      }
+      if (probeJobId != null) {
+        socket.write(envelope("job_completed", probeJobId, new JsonObject().put("success", true)
+            .put("finalCounts", new JsonObject().put("issues", oneWayCount))));
       }
       pending.add(new Pending(System.nanoTime(), Kind.CLOSE_BARRIER));
       socket.write(REQUEST_ZERO_PREFIX + Instant.now() + REQUEST_ZERO_SUFFIX);

@@ -5,7 +5,9 @@ import java.util.Map;
 
 /**
  * One measured round: {@code messages} job_progress lines, all acknowledged by a final barrier
- * per connection, in {@code nanos} (first write to last barrier reply).
+ * per connection, in {@code nanos} (first write to last barrier reply). {@code oneWaySent}
+ * one-way probes ({@link OneWayProbes}) were sent at or after {@code measuredFromNanos} (the end
+ * of the warm-up; {@code System.nanoTime()}).
  */
 public record BenchRound(
     String target,
@@ -14,7 +16,9 @@ public record BenchRound(
     long nanos,
     LatencyHistogram probeLatency,
     LatencyHistogram barrierLatency,
-    Map<String, Long> errorsByCode) {
+    Map<String, Long> errorsByCode,
+    long oneWaySent,
+    long measuredFromNanos) {
 
   public double msgsPerSecond() {
     return messages / Math.max(1e-9, nanos / 1e9);

@@ -14,6 +14,9 @@ package org.crawlerhub.sim;
  *     uses a made-up job id when the answer is empty (the baseline)
  * @param hello send {@code hello} first
  * @param clientThreads client event loops (connections are spread over them)
+ * @param oneWayEveryMs a one-way probe ({@link OneWayProbes}) on a second job of each connection
+ *     about every this many ms (0 = none); spaced above the hub's publish throttle so that each
+ *     probe is published as it arrives, not held back for the throttle
  */
 public record BenchWorkload(
     String socketPath,
@@ -25,11 +28,12 @@ public record BenchWorkload(
     double rate,
     boolean claimJobs,
     boolean hello,
-    int clientThreads) {
+    int clientThreads,
+    long oneWayEveryMs) {
 
   public BenchWorkload {
     if (connections < 1 || messages < connections || messageBytes < 100 || batchBytes < 1
-        || probeEvery < 0 || rate < 0 || clientThreads < 1) {
+        || probeEvery < 0 || rate < 0 || clientThreads < 1 || oneWayEveryMs < 0) {
       throw new IllegalArgumentException("bad workload: connections >= 1, messages >= connections, "
           + "message-bytes >= 100, rate >= 0, client-threads >= 1");
     }
@@ -37,6 +41,6 @@ public record BenchWorkload(
 
   public BenchWorkload withMessages(long m) {
     return new BenchWorkload(socketPath, connections, m, messageBytes, batchBytes, probeEvery, rate,
-        claimJobs, hello, clientThreads);
+        claimJobs, hello, clientThreads, oneWayEveryMs);
   }
 }

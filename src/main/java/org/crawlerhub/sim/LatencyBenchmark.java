@@ -8,8 +8,17 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Processing latency at a fixed offered load. The hub's {@code hub.progress.job.<id>} publish
- * cannot be observed from outside its JVM, so the honest outside measure is used: every
+ * Processing latency at a fixed offered load, measured two ways in the same run.
+ *
+ * <p><b>One-way</b> (#6's definition: a job_progress leaving the client socket to the matching
+ * {@code hub.progress.job.<id>} publish): with {@code --hub-probe-file} / {@code
+ * --baseline-probe-file} (the file the server under test records to: {@link ProbedHub}, {@code
+ * BaselineServer --probe-file}), each connection also holds a probe job and about every
+ * {@code --one-way-every-ms} sends a job_progress on it that carries its send time
+ * ({@link OneWayProbes}); the server notes when it published it. The interval is above the hub's
+ * publish throttle (250 ms), so each probe is published as it arrives.
+ *
+ * <p><b>Round trip</b> (the outside bound, all sessions before 10): every
  * {@code --probe-every} job_progress lines a connection writes a {@code job_request} (maxJobs 0)
  * in the same write; the hub answers it only after every earlier message of the connection was
  * accepted by the router (SPEC §1.1), so the time from that write to the reply bounds the time a
@@ -39,6 +48,9 @@ public final class LatencyBenchmark {
         --separate-warmup        warm up on other connections/jobs, then measure on new ones
         --connections=64 --probe-every=10 --message-bytes=300 --client-threads=1
         --probe-log=PATH         every measured probe to PATH.<target> (bench/probe-stalls.py reads it)
+        --hub-probe-file=PATH --baseline-probe-file=PATH
+                                 where the servers record one-way probes (ProbedHub, BaselineServer --probe-file)
+        --one-way-every-ms=400   one-way probe interval per connection (above progressPublishInterval)
       """;
 
   public static void main(String[] args) throws Exception {
@@ -60,6 +72,9 @@ public final class LatencyBenchmark {
     int threads = a.integer("client-threads", 1);
     boolean separateWarmup = a.has("separate-warmup");
     String probeLogPath = a.string("probe-log", null);
+    String hubProbeFile = a.string("hub-probe-file", null);
+    String baselineProbeFile = a.string("baseline-probe-file", null);
+    long oneWayEveryMs = a.longValue("one-way-every-ms", 400);
     a.rejectUnknown();
     if ((baselineSocket == null && hubSocket == null) || rate <= 0 || (hubSocket != null && !SimOptions.isLoopbackUrl(api))) {
       System.err.println("give --baseline-socket and/or --hub-socket, --rate > 0, a loopback --api\n" + USAGE);
@@ -75,13 +90,17 @@ public final class LatencyBenchmark {
           continue;
         }
         boolean hub = target.equals("hub");
+        String probeFile = hub ? hubProbeFile : baselineProbeFile;
+        long oneWay = probeFile == null ? 0 : oneWayEveryMs;
+        int jobsPerConnection = oneWay > 0 ? 2 : 1;
         if (!separateWarmup) {
           // one continuous run: the warm-up is its beginning
           BenchWorkload w = new BenchWorkload(socket, connections,
               Math.max(connections, (long) (rate * (warmup + duration))), messageBytes, 1 << 16, probeEvery, rate,
-              hub, true, threads);
+              hub, true, threads, oneWay);
           if (hub) {
-            BenchClient.enqueueJobs(vertx, api, adminToken, connections, tag + "-lat").await(60, TimeUnit.SECONDS);
+            BenchClient.enqueueJobs(vertx, api, adminToken, connections * jobsPerConnection, tag + "-lat")
+                .await(60, TimeUnit.SECONDS);
           }
           LatencyHistogram warm = new LatencyHistogram();
           ProbeLog log = probeLogPath == null ? null : new ProbeLog();
@@ -91,6 +110,7 @@ public final class LatencyBenchmark {
             System.out.println("warm-up: " + line(target, rate, r, warm));
           }
           System.out.println(line(target, rate, r, r.probeLatency()));
+          oneWay(target, probeFile, r);
           saturationNote(rate, r);
           writeLog(log, probeLogPath, target);
           continue;
@@ -98,9 +118,10 @@ public final class LatencyBenchmark {
         for (int phase = warmup > 0 ? 0 : 1; phase <= 1; phase++) {
           long seconds = phase == 0 ? warmup : duration;
           BenchWorkload w = new BenchWorkload(socket, connections, Math.max(connections, (long) (rate * seconds)),
-              messageBytes, 1 << 16, probeEvery, rate, hub, true, threads);
+              messageBytes, 1 << 16, probeEvery, rate, hub, true, threads, oneWay);
           if (hub) {
-            BenchClient.enqueueJobs(vertx, api, adminToken, connections, tag + "-lat" + phase).await(60, TimeUnit.SECONDS);
+            BenchClient.enqueueJobs(vertx, api, adminToken, connections * jobsPerConnection, tag + "-lat" + phase)
+                .await(60, TimeUnit.SECONDS);
           }
           ProbeLog log = probeLogPath == null || phase == 0 ? null : new ProbeLog();
           BenchRound r = BenchClient.round(vertx, w, target, phase, "lat-" + tag + "-" + target + phase, 0, null, log)
@@ -109,6 +130,7 @@ public final class LatencyBenchmark {
           String line = line(target, rate, r, r.probeLatency());
           System.out.println(phase == 0 ? "warm-up: " + line : line);
           if (phase == 1) {
+            oneWay(target, probeFile, r);
             saturationNote(rate, r);
           }
         }
@@ -126,6 +148,37 @@ public final class LatencyBenchmark {
         "latency target=%s rate=%.0f achieved=%.0f p50_ms=%.3f p95_ms=%.3f p99_ms=%.3f max_ms=%.3f probes=%d errors=%s",
         target, rate, r.msgsPerSecond(), p.percentile(50) / 1e6, p.percentile(95) / 1e6,
         p.percentile(99) / 1e6, p.max() / 1e6, p.count(), r.errorsByCode().isEmpty() ? "none" : r.errorsByCode());
+  }
+
+  /**
+   * Prints the one-way times of the probes this round sent after its warm-up, read from the
+   * server's probe file: {@code published} and (the hub) {@code delivered}, and how many of the
+   * probes sent the server saw.
+   */
+  private static void oneWay(String target, String probeFile, BenchRound r) throws IOException, InterruptedException {
+    if (probeFile == null) {
+      return;
+    }
+    // the server appends its records every 100 ms; the last probes are published after the last barrier
+    OneWayProbes.Summary s = OneWayProbes.read(Path.of(probeFile), r.measuredFromNanos());
+    for (int i = 0; i < 20 && s.published().count() < r.oneWaySent(); i++) {
+      Thread.sleep(100);
+      s = OneWayProbes.read(Path.of(probeFile), r.measuredFromNanos());
+    }
+    if (s.routed().count() > 0) {
+      System.out.println(oneWayLine(target, "routed", s.routed(), r.oneWaySent()));
+    }
+    System.out.println(oneWayLine(target, "published", s.published(), r.oneWaySent()));
+    if (s.delivered().count() > 0) {
+      System.out.println(oneWayLine(target, "delivered", s.delivered(), r.oneWaySent()));
+    }
+  }
+
+  private static String oneWayLine(String target, String kind, LatencyHistogram h, long sent) {
+    return String.format(Locale.ROOT,
+        "one-way target=%s %s p50_ms=%.3f p95_ms=%.3f p99_ms=%.3f max_ms=%.3f probes=%d sent=%d",
+        target, kind, h.percentile(50) / 1e6, h.percentile(95) / 1e6, h.percentile(99) / 1e6, h.max() / 1e6,
+        h.count(), sent);
   }
 
   private static void writeLog(ProbeLog log, String path, String target) throws IOException {
