@@ -65,7 +65,7 @@ build_classpath() {
 run_tool() { # run_tool MainClass args...  (in the foreground)
   local main=$1; shift
   # shellcheck disable=SC2086
-  java $CLIENT_JAVA_OPTS -cp "$CLASSPATH_ALL" "org.crawlerhub.sim.$main" "$@"
+  ${CLIENT_NICE:+nice -n $CLIENT_NICE} java $CLIENT_JAVA_OPTS -cp "$CLASSPATH_ALL" "org.crawlerhub.sim.$main" "$@"
 }
 
 wait_for_socket() { # wait_for_socket PATH PID SECONDS
