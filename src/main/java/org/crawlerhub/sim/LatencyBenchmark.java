@@ -34,7 +34,9 @@ import java.util.concurrent.TimeUnit;
  * {@code unstable_if} deoptimisations across the hot path), so the first seconds of the measured
  * run are a recompilation backlog, not steady-state latency.
  *
- * <p>Last line per target: {@code latency target=<t> rate=<offered> achieved=<n> p50_ms= p95_ms= p99_ms= max_ms=}.
+ * <p>Per target: {@code latency target=<t> rate=<offered> achieved=<n> p50_ms= p95_ms= p99_ms= max_ms=}
+ * (the round trip), then with probe files {@code one-way target=<t> routed|published|delivered p50_ms= …
+ * probes=<seen> sent=<n>}.
  */
 public final class LatencyBenchmark {
   private LatencyBenchmark() {}
