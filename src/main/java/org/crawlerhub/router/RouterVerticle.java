@@ -228,7 +228,11 @@ public final class RouterVerticle extends VerticleBase {
     Object[] replies = new Object[n];
     JobReport[] reports = new JobReport[n];
     int[] missing = {n};
-    boolean collect = n > 1 && batchConsumers.get(Addresses.JOBS_COMMAND_BATCH) != null;
+    // Collected even when the read held one line: only a collected job_progress can be accepted
+    // from the lease view (JobsForwardingHandler.acceptHere); a lone one was otherwise a request to
+    // the jobs service, answered and reported only after its round trip — and a crawler reporting
+    // every few hundred ms sends every line in a read of its own.
+    boolean collect = batchConsumers.get(Addresses.JOBS_COMMAND_BATCH) != null;
     // While the batch is being routed, a reply that is complete already waits for endBatch: the
     // collected commands (accepted progress to record included) go to the jobs service first, so
     // the reply stays a barrier for every effect of the batch.

@@ -134,6 +134,29 @@ class ProgressInRouterTest {
   }
 
   @Test
+  @DisplayName("a job_progress alone in its read is accepted by the router too, not sent to the jobs service as a request")
+  void loneProgressAcceptedHere() {
+    // GIVEN a job running under crawler-1
+    String id = runningJob();
+    toJobs.clear();
+
+    // WHEN crawler-1's read holds a single progress message (a crawler reporting every few hundred
+    // ms sends each in a read of its own)
+    JsonArray replies = get(batch("crawler-1", envelope("job_progress", id, progressWithPage(7, 3))));
+
+    // THEN it is accepted, and the jobs service got it as accepted progress without being asked
+    // for a reply (not as a command to judge and answer first)
+    assertThat(replies).hasSize(1);
+    assertThat(replies.getJsonArray(0)).isEmpty();
+    assertThat(toJobs).hasSize(1);
+    assertThat(toJobs.get(0).request()).isFalse();
+    assertThat(toJobs.get(0).batch().commands()).singleElement()
+        .satisfies(c -> assertThat(c.acceptedAttempt()).isEqualTo(1));
+    // AND it is stored like any other
+    await().atMost(Duration.ofSeconds(10)).until(() -> Long.valueOf(7L).equals(storedProcessed(id)));
+  }
+
+  @Test
   @DisplayName("a job_completed still in flight sends the progress after it to the jobs service: ILLEGAL_TRANSITION in its place")
   void lifecycleInFlightFirst() {
     // GIVEN a job running under crawler-1
