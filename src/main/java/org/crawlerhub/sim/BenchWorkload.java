@@ -35,7 +35,7 @@ public record BenchWorkload(
     if (connections < 1 || messages < connections || messageBytes < 100 || batchBytes < 1
         || probeEvery < 0 || rate < 0 || clientThreads < 1 || oneWayEveryMs < 0) {
       throw new IllegalArgumentException("bad workload: connections >= 1, messages >= connections, "
-          + "message-bytes >= 100, rate >= 0, client-threads >= 1");
+          + "message-bytes >= 100, rate >= 0, client-threads >= 1, one-way-every-ms >= 0");
     }
   }
 
