@@ -112,7 +112,7 @@ public final class LatencyBenchmark {
             System.out.println("warm-up: " + line(target, rate, r, warm));
           }
           System.out.println(line(target, rate, r, r.probeLatency()));
-          oneWay(target, probeFile, r);
+          oneWay(vertx, target, probeFile, r);
           saturationNote(rate, r);
           writeLog(log, probeLogPath, target);
           continue;
@@ -132,7 +132,7 @@ public final class LatencyBenchmark {
           String line = line(target, rate, r, r.probeLatency());
           System.out.println(phase == 0 ? "warm-up: " + line : line);
           if (phase == 1) {
-            oneWay(target, probeFile, r);
+            oneWay(vertx, target, probeFile, r);
             saturationNote(rate, r);
           }
         }
@@ -157,14 +157,15 @@ public final class LatencyBenchmark {
    * server's probe file: {@code published} and (the hub) {@code delivered}, and how many of the
    * probes sent the server saw.
    */
-  private static void oneWay(String target, String probeFile, BenchRound r) throws IOException, InterruptedException {
+  private static void oneWay(Vertx vertx, String target, String probeFile, BenchRound r) throws Exception {
     if (probeFile == null) {
       return;
     }
-    // the server appends its records every 100 ms; the last probes are published after the last barrier
+    // the server appends its records every 100 ms; the last probes are published after the last
+    // barrier: read again until all are there (at most 2 s)
     OneWayProbes.Summary s = OneWayProbes.read(Path.of(probeFile), r.measuredFromNanos());
     for (int i = 0; i < 20 && s.published().count() < r.oneWaySent(); i++) {
-      Thread.sleep(100);
+      vertx.timer(100, TimeUnit.MILLISECONDS).await();
       s = OneWayProbes.read(Path.of(probeFile), r.measuredFromNanos());
     }
     if (s.routed().count() > 0) {
