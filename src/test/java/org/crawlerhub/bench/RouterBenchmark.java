@@ -102,8 +102,7 @@ public class RouterBenchmark {
         || (type.equals("job_progress") && (reports.get() == 0 || commands.get() == 0))) {
       throw new IllegalStateException("the router did not take the accepted path: failures " + failures
           + ", answered with frames " + answeredWithFrames + ", not answered at once " + notAnsweredAtOnce
-          + ", reports " + reports
-          + ", commands to the jobs service " + commands);
+          + ", reports " + reports + ", commands to the jobs service " + commands);
     }
   }
 
