@@ -145,10 +145,8 @@ public final class BaselineServer {
 
   private void recordProbe(JsonObject msg) {
     long at = System.nanoTime();
-    Object data = msg.getValue("data");
-    long sent = data instanceof JsonObject d ? OneWayProbes.sentNanos(d.getString("message")) : OneWayProbes.NONE;
-    if (sent != OneWayProbes.NONE) {
-      probes.record('P', sent, at);
+    if (msg.getValue("data") instanceof JsonObject d) {
+      probes.recordIfProbe('P', d.getString("message"), at);
     }
   }
 

@@ -66,6 +66,14 @@ public final class OneWayProbes implements AutoCloseable {
     }
   }
 
+  /** Records {@code message} as a probe of {@code kind} seen at {@code atNanos}, if it is one. */
+  public void recordIfProbe(char kind, String message, long atNanos) {
+    long sent = sentNanos(message);
+    if (sent != NONE) {
+      record(kind, sent, atNanos);
+    }
+  }
+
   public synchronized void record(char kind, long sentNanos, long atNanos) {
     pending.append(kind).append(' ').append(sentNanos).append(' ').append(atNanos).append('\n');
   }

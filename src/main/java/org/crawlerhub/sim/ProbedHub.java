@@ -46,28 +46,19 @@ public final class ProbedHub {
         String address = dc.message().address();
         Object body = dc.body();
         if (body instanceof JsonObject progress && address.startsWith(Addresses.PROGRESS_JOB_PREFIX)) {
-          long at = System.nanoTime();
-          long sent = OneWayProbes.sentNanos(progress.getString("message"));
-          if (sent != OneWayProbes.NONE) {
-            probes.record('P', sent, at);
-          }
+          probes.recordIfProbe('P', progress.getString("message"), System.nanoTime());
         } else if (body instanceof JobReportBatch batch && address.equals(Addresses.JOB_REPORTS_LOCAL)) {
           long at = System.nanoTime();
           for (JobReport r : batch.reports()) {
-            long sent = OneWayProbes.sentNanos(r.message);
-            if (sent != OneWayProbes.NONE) {
-              probes.record('R', sent, at);
-            }
+            probes.recordIfProbe('R', r.message, at);
           }
         }
       }
       dc.next();
     });
     bus.<JsonObject>localConsumer(Addresses.PROGRESS_JOBS, m -> {
-      long at = System.nanoTime();
-      long sent = m.body() == null ? OneWayProbes.NONE : OneWayProbes.sentNanos(m.body().getString("message"));
-      if (sent != OneWayProbes.NONE) {
-        probes.record('D', sent, at);
+      if (m.body() != null) {
+        probes.recordIfProbe('D', m.body().getString("message"), System.nanoTime());
       }
     });
   }
