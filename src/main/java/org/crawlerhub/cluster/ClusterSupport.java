@@ -37,6 +37,24 @@ public final class ClusterSupport {
   private ClusterSupport() {}
 
   /**
+   * Whether hub node {@code hubNodeId} is a member of this node's cluster right now (always true
+   * when {@code vertx} is not clustered with this class's cluster manager). A node whose
+   * membership ended without its process stopping (a partition, a Hazelcast instance that was
+   * terminated) may go on publishing on the event bus for a while; state it announces is only
+   * taken from members, so what {@link Addresses#CLUSTER_NODE_LEFT} removed stays removed.
+   */
+  public static boolean isMember(Vertx vertx, String hubNodeId) {
+    if (hubNodeId == null) {
+      return false;
+    }
+    if (vertx instanceof io.vertx.core.internal.VertxInternal internal
+        && internal.clusterManager() instanceof LoggingClusterManager manager) {
+      return manager.hasMember(hubNodeId);
+    }
+    return true;
+  }
+
+  /**
    * The cluster manager of a node; {@code nodeId} is the configured hub node id, or null when the
    * node goes by its Vert.x cluster node id.
    */
@@ -89,6 +107,21 @@ public final class ClusterSupport {
       String left = hubNodeId != null ? hubNodeId : event.getMember().getAttribute(NODE_ID_ATTRIBUTE);
       if (v != null && left != null) {
         v.eventBus().publish(Addresses.CLUSTER_NODE_LEFT, left, new DeliveryOptions().setLocalOnly(true));
+      }
+    }
+
+    /** Whether a current member goes by {@code hubNodeId}; false once this node's own Hazelcast is down. */
+    boolean hasMember(String hubNodeId) {
+      try {
+        for (Member m : getHazelcastInstance().getCluster().getMembers()) {
+          String configured = m.getAttribute(HUB_NODE_ID_ATTRIBUTE);
+          if (hubNodeId.equals(configured != null ? configured : m.getAttribute(NODE_ID_ATTRIBUTE))) {
+            return true;
+          }
+        }
+        return false;
+      } catch (RuntimeException notRunning) { // HazelcastInstanceNotActiveException, or not joined yet
+        return false;
       }
     }
 

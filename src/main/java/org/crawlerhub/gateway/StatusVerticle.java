@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.crawlerhub.bus.Addresses;
+import org.crawlerhub.cluster.ClusterSupport;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.metrics.HubMetrics;
 
@@ -34,7 +35,7 @@ import org.crawlerhub.metrics.HubMetrics;
  * {@link #ANNOUNCE_MS} (and once more, {@code leaving}, when it stops), and its ServerStatus gets a
  * {@code cluster} block: {@code {nodes:[summary…], connections, activeConnections}}, this node's
  * summary fresh, the others' as last announced ({@code ageMs}); a node silent for
- * {@code 3 × ANNOUNCE_MS} is left out.
+ * {@code 3 × ANNOUNCE_MS}, or no longer a cluster member, is left out.
  */
 public class StatusVerticle extends VerticleBase {
   /** How often a clustered node announces its summary on {@link Addresses#STATUS_NODES}. */
@@ -96,8 +97,8 @@ public class StatusVerticle extends VerticleBase {
     if (!(m.body() instanceof JsonObject s) || !(s.getValue("nodeId") instanceof String id) || id.equals(cfg.nodeId())) {
       return;
     }
-    if (Boolean.TRUE.equals(s.getValue("leaving"))) {
-      peers.remove(id);
+    if (Boolean.TRUE.equals(s.getValue("leaving")) || !ClusterSupport.isMember(vertx, id)) {
+      peers.remove(id); // leaving, or no longer a member (its announcements may still arrive)
     } else {
       peers.put(id, s.copy().put("receivedAt", System.currentTimeMillis()));
     }
@@ -154,8 +155,8 @@ public class StatusVerticle extends VerticleBase {
     for (Iterator<JsonObject> it = peers.values().iterator(); it.hasNext(); ) {
       JsonObject p = it.next();
       long age = now - p.getLong("receivedAt");
-      if (age > 3 * ANNOUNCE_MS) {
-        it.remove(); // silent: crashed or partitioned away
+      if (age > 3 * ANNOUNCE_MS || !ClusterSupport.isMember(vertx, p.getString("nodeId"))) {
+        it.remove(); // silent (crashed or partitioned away), or the cluster says it is gone
         continue;
       }
       JsonObject n = p.copy().put("ageMs", age);

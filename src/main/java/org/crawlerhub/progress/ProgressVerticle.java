@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.bus.LocalOnlyCodec;
+import org.crawlerhub.cluster.ClusterSupport;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.metrics.HubMetrics;
 import org.crawlerhub.persistence.Database;
@@ -126,13 +127,13 @@ public final class ProgressVerticle extends VerticleBase {
     List<Future<?>> early = new ArrayList<>();
     early.add(bus.<JsonObject>consumer(Addresses.JOB_EVENTS, m -> onJobEvent(m.body())).completion());
     early.add(bus.<JsonObject>consumer(Addresses.CRAWLER_EVENTS, m -> {
-      if (m.body() != null) {
+      if (m.body() != null && fromMember(m.body().getString("nodeId"))) {
         crawlers.onEvent(m.body(), System.nanoTime());
       }
     }).completion());
     early.add(bus.<JsonObject>consumer(Addresses.CRAWLER_HEARTBEATS, this::onHeartbeats).completion());
     early.add(bus.<JsonObject>consumer(Addresses.PROGRESS_PARTIAL, m -> {
-      if (m.body() != null) {
+      if (m.body() != null && fromMember(m.body().getString("nodeId"))) {
         merger.accept(m.body(), System.nanoTime());
       }
     }).completion());
@@ -200,7 +201,7 @@ public final class ProgressVerticle extends VerticleBase {
       if (partitions > 1 && partitionOf(r.jobId, partitions) != partition) {
         continue;
       }
-      if (!touched) {
+      if (!touched && fromMember(batch.nodeId())) {
         crawlers.touch(batch.connectionId(), crawlerId, batch.nodeId(), nanos);
         touched = true;
       }
@@ -254,10 +255,19 @@ public final class ProgressVerticle extends VerticleBase {
     }
     long nanos = System.nanoTime();
     for (Object o : list) {
-      if (o instanceof JsonObject hb && hb.getValue("envelope") instanceof JsonObject env) {
+      if (o instanceof JsonObject hb && hb.getValue("envelope") instanceof JsonObject env
+          && fromMember(hb.getString("nodeId"))) {
         crawlers.onHeartbeat(env, hb.getString("connectionId"), hb.getString("crawlerId"), hb.getString("nodeId"), nanos);
       }
     }
+  }
+
+  /**
+   * Whether state announced by hub node {@code node} (this one, unnamed, or a current cluster
+   * member) may be taken: a node that left the cluster without stopping can go on publishing.
+   */
+  private boolean fromMember(String node) {
+    return node == null || node.equals(nodeId) || ClusterSupport.isMember(vertx, node);
   }
 
   // ---------------------------------------------------------------- lifecycle events
