@@ -57,7 +57,11 @@ final class CrawlerDirectory {
     switch (event) {
       case "connected", "authenticated", "heartbeat" -> {
         touch(connectionId, crawlerId, ev.getString("nodeId"), nowNanos);
-        crawler(crawlerId, nowNanos).nodeId = ev.getString("nodeId");
+        Crawler c = crawler(crawlerId, nowNanos);
+        String nodeId = ev.getString("nodeId");
+        if (differs(c.nodeId, nodeId)) {
+          c.nodeId = nodeId;
+        }
       }
       case "disconnected", "heartbeat_timeout", "rejected" -> {
         Connection gone = connections.remove(connectionId);
@@ -79,7 +83,7 @@ final class CrawlerDirectory {
     }
     Crawler c = crawler(id, nowNanos);
     if (envelope.getValue("data") instanceof JsonObject data) {
-      if (data.getValue("systemStatus") instanceof String s) {
+      if (data.getValue("systemStatus") instanceof String s && differs(c.systemStatus, s)) {
         c.systemStatus = s;
       }
       if (data.getValue("activeJobs") instanceof Number n) {
@@ -90,7 +94,7 @@ final class CrawlerDirectory {
       }
     }
     c.lastHeartbeat = envelope.getString("timestamp");
-    if (nodeId != null) {
+    if (nodeId != null && differs(c.nodeId, nodeId)) {
       c.nodeId = nodeId;
     }
   }
@@ -110,11 +114,23 @@ final class CrawlerDirectory {
       release(c.crawlerId);
       liveByCrawler.merge(id, 1, Integer::sum);
     }
-    c.crawlerId = id;
-    if (nodeId != null) {
+    if (differs(c.crawlerId, id)) {
+      c.crawlerId = id;
+    }
+    if (nodeId != null && differs(c.nodeId, nodeId)) {
       c.nodeId = nodeId;
     }
     c.lastSeenNanos = nowNanos;
+  }
+
+  /**
+   * Whether {@code next} differs from {@code current}. Every heartbeat brings freshly decoded
+   * strings; storing one into these long-lived entries, even an equal one, marks a card that G1's
+   * refinement must then scan, and with 10,000 idle crawlers that was a large part of the hub's
+   * idle CPU. Unchanged values are therefore not stored again.
+   */
+  private static boolean differs(String current, String next) {
+    return next == null ? current != null : !next.equals(current);
   }
 
   /** A node left the cluster: its connections are gone (it will never announce their ends). */

@@ -80,8 +80,13 @@ public final class RouterVerticle extends VerticleBase {
   private io.vertx.core.shareddata.LocalMap<String, Object> batchConsumers;
   private long sweepTimer = -1;
   private long heartbeatTimer = -1;
-  /** Accepted heartbeats since the last {@code hub.crawler.heartbeats} batch: the latest per connection. */
-  private final Map<String, JsonObject> pendingHeartbeats = new java.util.LinkedHashMap<>();
+  /**
+   * Accepted heartbeats since the last {@code hub.crawler.heartbeats} batch: the latest per
+   * connection. A new map for every batch, not one cleared: entries put into a young map cost G1
+   * nothing, into a long-lived one each marks a card for its refinement threads (10,000 idle
+   * crawlers: 2,000 puts a second).
+   */
+  private Map<String, JsonObject> pendingHeartbeats = new java.util.LinkedHashMap<>();
   private MultiMap sizedHeaders;
   private MultiMap publishHeaders;
   private DeliveryOptions publishOptions;
@@ -426,7 +431,7 @@ public final class RouterVerticle extends VerticleBase {
       return;
     }
     JsonArray list = new JsonArray(new ArrayList<>(pendingHeartbeats.values()));
-    pendingHeartbeats.clear();
+    pendingHeartbeats = new java.util.LinkedHashMap<>();
     try {
       bus.publish(Addresses.CRAWLER_HEARTBEATS, new JsonObject().put("heartbeats", list), REPLY);
     } catch (Throwable t) {

@@ -105,4 +105,36 @@ class CrawlerDirectoryTest {
     assertThat(connected(d, "c2")).isFalse();
     assertThat(connected(d, "c3")).isTrue();
   }
+
+  @Test
+  @DisplayName("a heartbeat that repeats a crawler's status and node keeps the values already stored; a changed one replaces them")
+  void unchangedHeartbeatValuesAreNotStoredAgain() {
+    // GIVEN crawler c1, whose first heartbeat said "idle" on node-a
+    CrawlerDirectory d = new CrawlerDirectory(STALE, FORGET);
+    String idle = new String("idle");
+    String nodeA = new String("node-a");
+    d.onHeartbeat(heartbeat(idle, "t1"), "conn-1", "c1", nodeA, 0);
+
+    // WHEN the next heartbeats carry equal but freshly decoded strings
+    d.onHeartbeat(heartbeat(new String("idle"), "t2"), "conn-1", new String("c1"), new String("node-a"), 1);
+    d.onEvent(event("heartbeat", "conn-1", "c1"), 2);
+
+    // THEN the first instances are still the ones held (nothing stored into the long-lived entry)
+    JsonObject c1 = (JsonObject) d.toJson(new JsonObject()).getValue(0);
+    assertThat(c1.getString("systemStatus")).isSameAs(idle);
+    assertThat(c1.getString("nodeId")).isSameAs(nodeA);
+    assertThat(c1.getString("lastHeartbeat")).isEqualTo("t2");
+
+    // WHEN its status changes THEN the new value is taken
+    d.onHeartbeat(heartbeat("processing", "t3"), "conn-1", "c1", "node-a", 3);
+    c1 = (JsonObject) d.toJson(new JsonObject()).getValue(0);
+    assertThat(c1.getString("systemStatus")).isEqualTo("processing");
+    assertThat(c1.getString("lastHeartbeat")).isEqualTo("t3");
+    assertThat(d.connectedCrawlers()).isEqualTo(1);
+  }
+
+  private static JsonObject heartbeat(String systemStatus, String timestamp) {
+    return new JsonObject().put("type", "heartbeat").put("timestamp", timestamp)
+        .put("data", new JsonObject().put("systemStatus", systemStatus).put("activeJobs", 0));
+  }
 }
