@@ -9,7 +9,10 @@ CLIENT_JAVA_OPTS=${CLIENT_JAVA_OPTS:--Xms512m -Xmx1g}
 BASELINE_JAVA_OPTS=${BASELINE_JAVA_OPTS:--Xms512m -Xmx1g}
 HUB_JAVA_OPTS=${HUB_JAVA_OPTS:--Xms1g -Xmx2g}
 HUB_JAR=${HUB_JAR:-$ROOT/target/crawler-hub.jar}
-# HUB_CMD replaces "java $HUB_JAVA_OPTS -jar $HUB_JAR" (e.g. to add a profiler agent); it is run
+# HUB_JAVA: the java that runs the hub (default: java on PATH), e.g. another JDK's bin/java; the
+# load generator and the baseline stay on PATH's.
+HUB_JAVA=${HUB_JAVA:-java}
+# HUB_CMD replaces "$HUB_JAVA $HUB_JAVA_OPTS -jar $HUB_JAR" (e.g. to add a profiler agent); it is run
 # in the hub's temp data dir with the hub's environment. HUB_MAIN runs another main class of the
 # jar instead of its Main (latency.sh: org.crawlerhub.sim.ProbedHub, the hub with one-way probes).
 HUB_HTTP_PORT=${HUB_HTTP_PORT:-18080}
@@ -122,7 +125,7 @@ start_hub() {
   # shellcheck disable=SC2086
   (cd "$data" && exec env -u DATABASE_URL HUB_DATA_DIR="$data" SOCKET_PATH="$HUB_SOCKET" \
       HTTP_PORT="$HUB_HTTP_PORT" TCP_ENABLED=false HUB_ADMIN_TOKEN="$HUB_ADMIN_TOKEN" HUB_PROFILE="$HUB_PROFILE" "$@" \
-      ${HUB_CMD:-java $HUB_JAVA_OPTS $launch}) >"$HUB_LOG" 2>&1 &
+      ${HUB_CMD:-$HUB_JAVA $HUB_JAVA_OPTS $launch}) >"$HUB_LOG" 2>&1 &
   HUB_PID=$!
   STARTED_PIDS+=("$HUB_PID")
   wait_for_socket "$HUB_SOCKET" "$HUB_PID" 180 || { tail -50 "$HUB_LOG" >&2; return 1; }
@@ -140,6 +143,7 @@ machine_info() {
   echo "memory: $(free -h | awk '/^Mem:/ {print $2 " total, " $7 " available"}')"
   echo "kernel: $(uname -r)"
   echo "java:   $(java -version 2>&1 | head -2 | tr '\n' ' ')"
+  [ "$HUB_JAVA" = java ] || echo "hub on: $("$HUB_JAVA" -version 2>&1 | head -2 | tr '\n' ' ')"
   echo "load:   $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
