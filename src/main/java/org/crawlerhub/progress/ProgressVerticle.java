@@ -254,10 +254,19 @@ public final class ProgressVerticle extends VerticleBase {
       return;
     }
     long nanos = System.nanoTime();
+    // a batch comes from one router partition, so from one node: its membership is asked once
+    String checkedNode = null;
+    boolean member = false;
     for (Object o : list) {
-      if (o instanceof JsonObject hb && hb.getValue("envelope") instanceof JsonObject env
-          && fromMember(hb.getString("nodeId"))) {
-        crawlers.onHeartbeat(env, hb.getString("connectionId"), hb.getString("crawlerId"), hb.getString("nodeId"), nanos);
+      if (o instanceof JsonObject hb && hb.getValue("envelope") instanceof JsonObject env) {
+        String node = hb.getString("nodeId");
+        if (checkedNode == null || !checkedNode.equals(node)) {
+          checkedNode = node;
+          member = fromMember(node);
+        }
+        if (member) {
+          crawlers.onHeartbeat(env, hb.getString("connectionId"), hb.getString("crawlerId"), node, nanos);
+        }
       }
     }
   }
