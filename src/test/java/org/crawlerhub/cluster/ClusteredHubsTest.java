@@ -370,6 +370,31 @@ class ClusteredHubsTest {
   }
 
   @Test
+  @DisplayName("a member whose status announcements stop is left out of the other node's status after three announcement intervals")
+  void silentMemberLeavesTheStatus() throws Exception {
+    // GIVEN node A listing node B, which stays a cluster member throughout
+    List<HubApplication> nodes = twoNodes();
+    HubApplication a = nodes.get(0);
+    HubApplication b = nodes.get(1);
+    String idB = b.config().nodeId();
+    await().atMost(WAIT).until(() -> clusterConnections(a).containsKey(idB));
+
+    // WHEN B's announcements stop reaching the bus (its status verticle hangs, say)
+    b.vertx().eventBus().addOutboundInterceptor(dc -> {
+      if (!Addresses.STATUS_NODES.equals(dc.message().address())) {
+        dc.next();
+      }
+    });
+    long silentFrom = System.nanoTime();
+
+    // THEN A leaves B out once its last summary is older than 3 x ANNOUNCE_MS, not before
+    await().atMost(WAIT).until(() -> !clusterConnections(a).containsKey(idB));
+    assertThat(Duration.ofNanos(System.nanoTime() - silentFrom))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(2 * org.crawlerhub.gateway.StatusVerticle.ANNOUNCE_MS - 500));
+    assertThat(ClusterSupport.isMember(a.vertx(), idB)).as("B is still a member").isTrue();
+  }
+
+  @Test
   @DisplayName("a broadcast posted on node B reaches the crawlers connected to both nodes")
   void broadcastReachesCrawlersOnBothNodes() throws Exception {
     // GIVEN one crawler on each node
