@@ -196,14 +196,16 @@ public final class ProgressVerticle extends VerticleBase {
     String crawlerId = batch.crawlerId();
     long nanos = System.nanoTime();
     long nowMs = clock.millis();
-    boolean touched = false;
+    // the connection is touched once, on the batch's first report of this partition (and only
+    // when its node is still a member)
+    boolean touch = fromMember(batch.nodeId());
     for (JobReport r : batch.reports()) {
       if (partitions > 1 && partitionOf(r.jobId, partitions) != partition) {
         continue;
       }
-      if (!touched && fromMember(batch.nodeId())) {
+      if (touch) {
         crawlers.touch(batch.connectionId(), crawlerId, batch.nodeId(), nanos);
-        touched = true;
+        touch = false;
       }
       JobProgressState s = jobs.get(r.jobId);
       if (s == null) {
