@@ -3,6 +3,7 @@ package org.crawlerhub.progress;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.VerticleBase;
@@ -23,8 +24,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.bus.LocalOnlyCodec;
+import org.crawlerhub.bus.ProgressLane;
 import org.crawlerhub.cluster.ClusterSupport;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.metrics.HubMetrics;
@@ -54,11 +58,19 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * On start it rebuilds counts and open jobs from the {@code jobs} table; job events that arrive
  * while the snapshot loads are held and applied afterwards (late duplicates are recognised).
+ * Once started it lists a {@link ProgressLane}: this node's routers hand their report batches to it
+ * directly, applied on the router's thread when the partition is idle.
  */
 public final class ProgressVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ProgressVerticle.class);
   private static final long AGGREGATE_KEEPALIVE_NANOS = TimeUnit.SECONDS.toNanos(10);
   private static final long SWEEP_INTERVAL_MS = 5_000;
+  /**
+   * How long after its lane is listed every offered batch is still queued: a router that looked
+   * the lane up just before it was listed may still be publishing a batch on the bus, and a later
+   * batch applied at once would overtake it.
+   */
+  static final long LANE_BARRIER_MS = 1_000;
 
   private final HubConfig cfg;
   private final int partition;
@@ -87,6 +99,15 @@ public final class ProgressVerticle extends VerticleBase {
   private Timer publishLag;
   private JsonObject lastAggregate;
   private long lastAggregateNanos;
+  /**
+   * Held by whoever touches this partition's state: its own context's handlers, timers and start-up
+   * steps, and a router thread applying a batch through the {@link #lane}.
+   */
+  private final ReentrantLock lock = new ReentrantLock();
+  /** Batches offered through the lane and queued on this context, not yet applied; 1 = the start barrier. */
+  private final AtomicInteger queued = new AtomicInteger(1);
+  private final Lane lane = new Lane();
+  private volatile boolean stopped;
 
   public ProgressVerticle(HubConfig cfg, int partition, int partitions) {
     this(cfg, partition, partitions, ProgressOptions.defaults());
@@ -125,39 +146,42 @@ public final class ProgressVerticle extends VerticleBase {
         .description("Router acceptance of job progress to its hub.progress.job publish")
         .register(HubMetrics.registry());
     List<Future<?>> early = new ArrayList<>();
-    early.add(bus.<JsonObject>consumer(Addresses.JOB_EVENTS, m -> onJobEvent(m.body())).completion());
-    early.add(bus.<JsonObject>consumer(Addresses.CRAWLER_EVENTS, m -> {
+    early.add(bus.<JsonObject>consumer(Addresses.JOB_EVENTS, locked(m -> onJobEvent(m.body()))).completion());
+    early.add(bus.<JsonObject>consumer(Addresses.CRAWLER_EVENTS, locked(m -> {
       if (m.body() != null && fromMember(m.body().getString("nodeId"))) {
         crawlers.onEvent(m.body(), System.nanoTime());
       }
-    }).completion());
-    early.add(bus.<JsonObject>consumer(Addresses.CRAWLER_HEARTBEATS, this::onHeartbeats).completion());
-    early.add(bus.<JsonObject>consumer(Addresses.PROGRESS_PARTIAL, m -> {
+    })).completion());
+    early.add(bus.<JsonObject>consumer(Addresses.CRAWLER_HEARTBEATS, locked(this::onHeartbeats)).completion());
+    early.add(bus.<JsonObject>consumer(Addresses.PROGRESS_PARTIAL, locked(m -> {
       if (m.body() != null && fromMember(m.body().getString("nodeId"))) {
         merger.accept(m.body(), System.nanoTime());
       }
-    }).completion());
-    early.add(bus.<String>localConsumer(Addresses.CLUSTER_NODE_LEFT, m -> {
+    })).completion());
+    early.add(bus.<String>localConsumer(Addresses.CLUSTER_NODE_LEFT, locked(m -> {
       if (m.body() != null && !m.body().equals(nodeId)) { // its crawlers and its partials are gone
         crawlers.nodeLeft(m.body());
         merger.nodeLeft(m.body());
       }
-    }).completion());
-    early.add(bus.<JsonObject>consumer(Addresses.PROGRESS_GET, this::onGet).completion());
-    early.add(bus.<JsonObject>localConsumer(partitionAddress(partition), this::onPartitionGet).completion());
+    })).completion());
+    early.add(bus.<JsonObject>consumer(Addresses.PROGRESS_GET, locked(this::onGet)).completion());
+    early.add(bus.<JsonObject>localConsumer(partitionAddress(partition), locked(this::onPartitionGet)).completion());
     return Future.all(early)
         .compose(v -> restore())
         .compose(v -> {
           LocalOnlyCodec.register(bus, JobReportBatch.class);
           return Future.all(
-              bus.<JobReportBatch>localConsumer(Addresses.JOB_REPORTS_LOCAL, m -> onReports(m.body())).completion(),
-              bus.<JsonObject>consumer(Addresses.JOB_REPORTS, m -> onRemoteReports(m.body())).completion());
+              bus.<JobReportBatch>localConsumer(Addresses.JOB_REPORTS_LOCAL, locked(m -> onReports(m.body()))).completion(),
+              bus.<JsonObject>consumer(Addresses.JOB_REPORTS, locked(m -> onRemoteReports(m.body()))).completion());
         })
         .onSuccess(v -> {
           long tick = Math.max(10, Math.min(250, TimeUnit.NANOSECONDS.toMillis(intervalNanos) / 4));
-          timers.add(vertx.setPeriodic(tick, id -> flushDue()));
-          timers.add(vertx.setPeriodic(0, opts.partialIntervalMs(), id -> publishPartial()));
-          timers.add(vertx.setPeriodic(SWEEP_INTERVAL_MS, id -> sweep()));
+          timers.add(vertx.setPeriodic(tick, locked(id -> flushDue())));
+          timers.add(vertx.setPeriodic(0, opts.partialIntervalMs(), locked(id -> publishPartial())));
+          timers.add(vertx.setPeriodic(SWEEP_INTERVAL_MS, locked(id -> sweep())));
+          // this node's routers hand their batches over directly from now on (after the barrier)
+          ProgressLane.map(vertx).put(partition, lane);
+          timers.add(vertx.setTimer(LANE_BARRIER_MS, id -> queued.decrementAndGet()));
           LOG.info("Progress partition {}/{} started on node {} ({} jobs restored)", partition, partitions,
               nodeId, jobs.size());
         });
@@ -168,7 +192,9 @@ public final class ProgressVerticle extends VerticleBase {
    * tasks from every router partition, and on an event loop those tasks run only between that
    * loop's I/O passes: under a blast of reads the aggregator fell ~130 ms (~90,000 reports) behind,
    * reports the young collections then copied (bench/RESULTS.md). A worker thread is scheduled by
-   * the kernel like any other and keeps up. Calls stay serialised (one context per partition).
+   * the kernel like any other and keeps up. Calls stay serialised (one context per partition, and
+   * {@link #lock} against a router thread applying a batch through the partition's lane: a report
+   * is then published within its socket read, without waking this thread).
    */
   public static DeploymentOptions deploymentOptions() {
     return new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER);
@@ -176,6 +202,8 @@ public final class ProgressVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    stopped = true;
+    ProgressLane.map(vertx).removeIfPresent(partition, lane);
     timers.forEach(vertx::cancelTimer);
     timers.clear();
     if (bus != null) {
@@ -183,6 +211,60 @@ public final class ProgressVerticle extends VerticleBase {
           .put("partition", partition).put("partitions", partitions).put("stopped", true));
     }
     return pool == null ? Future.succeededFuture() : pool.close();
+  }
+
+  /** {@code handler} run while holding {@link #lock}. */
+  private <T> Handler<T> locked(Handler<T> handler) {
+    return event -> {
+      lock.lock();
+      try {
+        handler.handle(event);
+      } finally {
+        lock.unlock();
+      }
+    };
+  }
+
+  private void withLock(Runnable step) {
+    lock.lock();
+    try {
+      step.run();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * This partition's {@link ProgressLane}: a batch offered by a router thread is applied on that
+   * thread when nothing is queued and the lock is free (no thread woken, the progress published
+   * within the socket read), else queued on this partition's context behind the queued ones.
+   */
+  private final class Lane implements ProgressLane {
+    @Override
+    public boolean offer(JobReportBatch batch) {
+      if (stopped) {
+        return false;
+      }
+      if (queued.get() == 0 && lock.tryLock()) {
+        try {
+          onReports(batch);
+        } finally {
+          lock.unlock();
+        }
+        return true;
+      }
+      queued.incrementAndGet();
+      context.runOnContext(v -> {
+        lock.lock();
+        try {
+          onReports(batch);
+        } finally {
+          queued.decrementAndGet();
+          lock.unlock();
+        }
+      });
+      return true;
+    }
   }
 
   /**
@@ -580,18 +662,18 @@ public final class ProgressVerticle extends VerticleBase {
   private Future<Void> restore() {
     String url = cfg.database() == null ? null : cfg.database().url();
     if (url == null || url.isBlank()) {
-      applyHeldEvents();
+      withLock(this::applyHeldEvents);
       return Future.succeededFuture();
     }
     pool = Database.pool(vertx, url, 1, "progress-" + partition);
     ProgressRepository repo = new ProgressRepository(pool);
     return loadWithRetry(repo, 1)
-        .onSuccess(this::applySnapshot)
+        .onSuccess(snap -> withLock(() -> applySnapshot(snap)))
         .onFailure(err -> LOG.warn("Progress partition {} starts without the jobs table ({}); counts start at zero",
             partition, err.toString()))
         .<Void>mapEmpty()
         .otherwiseEmpty()
-        .onComplete(v -> applyHeldEvents());
+        .onComplete(v -> withLock(this::applyHeldEvents));
   }
 
   private Future<ProgressRepository.Snapshot> loadWithRetry(ProgressRepository repo, int attempt) {

@@ -27,6 +27,7 @@ import org.crawlerhub.bus.DirectLane;
 import org.crawlerhub.bus.LeaseView;
 import org.crawlerhub.bus.LocalOnlyCodec;
 import org.crawlerhub.bus.LocalJsonCodec;
+import org.crawlerhub.bus.ProgressLane;
 import org.crawlerhub.config.HubConfig;
 import org.crawlerhub.metrics.HubMetrics;
 import org.crawlerhub.protocol.ErrorCode;
@@ -78,6 +79,9 @@ public final class RouterVerticle extends VerticleBase {
   private OutcomeCounters counters;
   private JobsForwardingHandler jobs;
   private io.vertx.core.shareddata.LocalMap<String, Object> batchConsumers;
+  /** This node's progress aggregator partitions ({@link ProgressLane}), by partition number. */
+  private io.vertx.core.shareddata.LocalMap<Integer, ProgressLane> progressLanes;
+  private final int progressPartitions;
   private long sweepTimer = -1;
   private long heartbeatTimer = -1;
   /**
@@ -109,6 +113,7 @@ public final class RouterVerticle extends VerticleBase {
     this.unpublished = Set.copyOf(cfg.unpublishedMessageTypes());
     this.partition = partition;
     this.customiser = customiser;
+    this.progressPartitions = Math.max(1, cfg.instances().progress());
   }
 
   /** Deploys {@code cfg.instances().router()} instances, one per partition. */
@@ -143,6 +148,7 @@ public final class RouterVerticle extends VerticleBase {
     router.registerHandler(MessageType.HEARTBEAT, MessageRouter.BUILTIN_PRIORITY, heartbeats);
     jobs = new JobsForwardingHandler(bus, JobsForwardingHandler.DEFAULT_TIMEOUT_MS, LeaseView.of(vertx));
     batchConsumers = vertx.sharedData().getLocalMap(Addresses.BATCH_CONSUMERS);
+    progressLanes = ProgressLane.map(vertx);
     for (MessageType t : JobsForwardingHandler.TYPES) {
       router.registerHandler(t, MessageRouter.BUILTIN_PRIORITY, jobs);
     }
@@ -461,7 +467,11 @@ public final class RouterVerticle extends VerticleBase {
       String crawlerId = h.get(Headers.CRAWLER_ID);
       JobReportBatch batch = new JobReportBatch(cfg.nodeId(), connectionId,
           crawlerId != null ? crawlerId : connectionId, reports);
-      bus.publish(Addresses.JOB_REPORTS_LOCAL, batch, LOCAL);
+      // this node's aggregator partitions take the batch directly (applied on this thread when
+      // idle), or, while one of them is not listed (starting, stopping), from the local address
+      if (!ProgressLane.offerAll(progressLanes, progressPartitions, batch)) {
+        bus.publish(Addresses.JOB_REPORTS_LOCAL, batch, LOCAL);
+      }
       if (vertx.isClustered()) {
         // other nodes' aggregators get JSON (the bus contract for anything crossing the cluster)
         bus.publish(Addresses.JOB_REPORTS, batch.toJson(), REPLY);
