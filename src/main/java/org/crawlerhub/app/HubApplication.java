@@ -69,7 +69,8 @@ public final class HubApplication {
     applyLogLevel(loaded.logLevel());
     // Linux epoll (netty-transport-native-epoll) when it loads, else the JDK's NIO (Vert.x falls back
     // and logs why): with 10,000 idle crawlers epoll costs ~20 % less CPU (bench/RESULTS.md).
-    VertxOptions options = new VertxOptions().setPreferNativeTransport(loaded.nativeTransport());
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(loaded.nativeTransport())
+        .setEventLoopPoolSize(loaded.instances().eventLoopPoolSize());
     if (loaded.enableMetrics()) {
       // Event-bus metrics are off: vertx-micrometer looks a meter up (tags hashed, registry map
       // probed) for every message sent, received and delivered, and every request/reply adds

@@ -54,7 +54,7 @@ final class ConfigKeys {
         "maxJobsPerRequest", "maxConcurrentJobs", "retryAttempts", "database.poolSize",
         "database.writeBufferSize", "http.port", "cluster.port", "rateLimit.messagesPerSecond",
         "alerts.defaultThreshold", "instances.gateway", "instances.router", "instances.progress",
-        "instances.errors")) {
+        "instances.errors", "instances.eventLoops")) {
       key(p, Type.INT, false);
     }
     for (String p : List.of("connectionTimeout", "heartbeatInterval", "heartbeatTimeout", "authTimeout",
@@ -105,6 +105,7 @@ final class ConfigKeys {
     env.put("HUB_LEASE_GRACE", "leaseGrace");
     env.put("HUB_DATA_DIR", "dataDir");
     env.put("HUB_NATIVE_TRANSPORT", "nativeTransport");
+    env.put("HUB_EVENT_LOOPS", "instances.eventLoops");
     env.put("HUB_UNPUBLISHED_MESSAGE_TYPES", "unpublishedMessageTypes");
     env.put("TCP_ENABLED", "tcpEnabled");
     ENV = Collections.unmodifiableMap(env);

@@ -141,6 +141,7 @@ public final class ConfigValidator {
     atLeast("instances.router", c.instances().router(), HubConfig.AUTO, errors); // 0: one per event loop
     atLeast("instances.progress", c.instances().progress(), 1, errors);
     atLeast("instances.errors", c.instances().errors(), 1, errors);
+    atLeast("instances.eventLoops", c.instances().eventLoops(), HubConfig.AUTO, errors); // 0: one per core
 
     // Durations (ms). Timer periods must be positive: Vert.x refuses a zero-delay timer.
     atLeast("heartbeatInterval", c.heartbeatInterval(), 1, errors);

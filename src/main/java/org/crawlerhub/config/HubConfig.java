@@ -132,7 +132,19 @@ public record HubConfig(
    */
   public static final int AUTO = 0;
 
-  public record Instances(int gateway, int router, int progress, int errors) {
+  /**
+   * Verticle instances and threads. {@code eventLoops}: the Vert.x event-loop threads; {@link #AUTO}
+   * = one per core ({@link Runtime#availableProcessors()}), not Vert.x's default of two per core:
+   * the hub's loops never block (PostgreSQL and the aggregator are elsewhere), and on two cores two
+   * loops instead of four gave a lower one-way p99, the same ingest rate and less idle CPU
+   * (bench/RESULTS.md, session 12).
+   */
+  public record Instances(int gateway, int router, int progress, int errors, int eventLoops) {
+    /** The event-loop pool size to start Vert.x with. */
+    public int eventLoopPoolSize() {
+      return eventLoops == AUTO ? Math.max(1, Runtime.getRuntime().availableProcessors()) : eventLoops;
+    }
+
     /**
      * {@link #AUTO} replaced: one gateway and one router partition per event loop, so each gateway
      * instance finds a partition on its own event loop and hands its connections' messages over
@@ -143,12 +155,12 @@ public record HubConfig(
      */
     public Instances resolved(int eventLoops) {
       return new Instances(gateway == AUTO ? Math.max(1, eventLoops) : gateway,
-          router == AUTO ? Math.max(1, eventLoops) : router, progress, errors);
+          router == AUTO ? Math.max(1, eventLoops) : router, progress, errors, Math.max(1, eventLoops));
     }
 
     public JsonObject toJson() {
       return new JsonObject().put("gateway", gateway).put("router", router)
-          .put("progress", progress).put("errors", errors);
+          .put("progress", progress).put("errors", errors).put("eventLoops", eventLoops);
     }
   }
 
@@ -205,7 +217,8 @@ public record HubConfig(
         .put("tokenRefresh", new JsonObject().put("timeout", 10000))
         .put("alerts", new JsonObject().put("window", 60000).put("cooldown", 300000)
             .put("defaultThreshold", 100).put("thresholds", new JsonObject()))
-        .put("instances", new JsonObject().put("gateway", AUTO).put("router", AUTO).put("progress", 1).put("errors", 1));
+        .put("instances", new JsonObject().put("gateway", AUTO).put("router", AUTO).put("progress", 1).put("errors", 1)
+            .put("eventLoops", AUTO));
   }
 
   /**
@@ -285,7 +298,7 @@ public record HubConfig(
         new Alerts(blankToNull(alerts.getString("webhookUrl")), alerts.getLong("window"),
             alerts.getLong("cooldown"), alerts.getInteger("defaultThreshold"), Map.copyOf(thresholds)),
         new Instances(inst.getInteger("gateway"), inst.getInteger("router"), inst.getInteger("progress"),
-            inst.getInteger("errors")));
+            inst.getInteger("errors"), inst.getInteger("eventLoops")));
   }
 
   /** Default configuration (no files, no environment). */

@@ -174,6 +174,7 @@ class ConfigLoaderTest {
         Arguments.of("HUB_LEASE_GRACE", "120000", "leaseGrace", 120000),
         Arguments.of("HUB_DATA_DIR", "/var/lib/hub", "dataDir", "/var/lib/hub"),
         Arguments.of("HUB_NATIVE_TRANSPORT", "false", "nativeTransport", false),
+        Arguments.of("HUB_EVENT_LOOPS", "3", "instances.eventLoops", 3),
         Arguments.of("HUB_UNPUBLISHED_MESSAGE_TYPES", "job_progress,heartbeat", "unpublishedMessageTypes",
             new JsonArray().add("job_progress").add("heartbeat")),
         Arguments.of("TCP_ENABLED", "true", "tcpEnabled", true));

@@ -101,6 +101,7 @@ class ConfigValidatorTest {
         Arguments.of("instances.router -1", nested("instances", "router", -1), "instances.router: must be at least 0"),
         Arguments.of("instances.progress 0", nested("instances", "progress", 0), "instances.progress: must be at least 1"),
         Arguments.of("instances.errors 0", nested("instances", "errors", 0), "instances.errors: must be at least 1"),
+        Arguments.of("instances.eventLoops -1", nested("instances", "eventLoops", -1), "instances.eventLoops: must be at least 0"),
         Arguments.of("unknown logLevel", obj("logLevel", "verbose"), "logLevel: unknown level \"verbose\""),
         Arguments.of("unknown profile", obj("profile", "staging"), "profile: unknown profile \"staging\""),
         Arguments.of("neither socket nor TCP", obj("socketEnabled", false), "socketEnabled/tcpEnabled: neither"),

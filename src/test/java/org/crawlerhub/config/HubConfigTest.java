@@ -90,9 +90,18 @@ class HubConfigTest {
   @Test
   @DisplayName("auto instances: a gateway and a router partition per event loop; explicit counts are kept")
   void autoInstances() {
-    HubConfig.Instances auto = new HubConfig.Instances(HubConfig.AUTO, HubConfig.AUTO, 1, 1);
-    assertThat(auto.resolved(4)).isEqualTo(new HubConfig.Instances(4, 4, 1, 1));
-    assertThat(auto.resolved(0)).isEqualTo(new HubConfig.Instances(1, 1, 1, 1));
-    assertThat(new HubConfig.Instances(2, 3, 2, 1).resolved(4)).isEqualTo(new HubConfig.Instances(2, 3, 2, 1));
+    HubConfig.Instances auto = new HubConfig.Instances(HubConfig.AUTO, HubConfig.AUTO, 1, 1, HubConfig.AUTO);
+    assertThat(auto.resolved(4)).isEqualTo(new HubConfig.Instances(4, 4, 1, 1, 4));
+    assertThat(auto.resolved(0)).isEqualTo(new HubConfig.Instances(1, 1, 1, 1, 1));
+    assertThat(new HubConfig.Instances(2, 3, 2, 1, 3).resolved(4)).isEqualTo(new HubConfig.Instances(2, 3, 2, 1, 4));
+  }
+
+  @Test
+  @DisplayName("auto event loops: one per core (not Vert.x's two per core); an explicit count is kept")
+  void autoEventLoops() {
+    assertThat(HubConfig.defaultConfig().instances().eventLoops()).isEqualTo(HubConfig.AUTO);
+    assertThat(HubConfig.defaultConfig().instances().eventLoopPoolSize())
+        .isEqualTo(Runtime.getRuntime().availableProcessors());
+    assertThat(new HubConfig.Instances(0, 0, 1, 1, 3).eventLoopPoolSize()).isEqualTo(3);
   }
 }
