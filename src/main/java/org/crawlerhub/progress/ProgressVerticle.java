@@ -248,6 +248,8 @@ public final class ProgressVerticle extends VerticleBase {
       if (queued.get() == 0 && lock.tryLock()) {
         try {
           onReports(batch);
+        } catch (RuntimeException e) { // the router's reply and its other hand-offs go on
+          LOG.error("Progress partition {} failed to apply {} job reports", partition, batch.reports().size(), e);
         } finally {
           lock.unlock();
         }
