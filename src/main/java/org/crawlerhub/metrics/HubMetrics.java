@@ -31,6 +31,11 @@ public final class HubMetrics {
   public static final String LEASE_EXPIRIES = "hub.lease.expiries";
   /** timer: from router acceptance of job_progress to its hub.progress.job publish. */
   public static final String PROGRESS_PUBLISH_LAG = "hub.progress.publish.lag";
+  /**
+   * gauge {partition}: job-report batches offered to a progress aggregator partition while it was
+   * busy, waiting for its own thread (0 while it keeps up: batches are then applied by the router).
+   */
+  public static final String PROGRESS_QUEUED = "hub.progress.queued";
   /** timer (with histogram buckets): a job_request in the jobs service, from arrival to its job_response. */
   public static final String JOB_REQUEST = "hub.job.request";
   /** distribution {kind}: rows per persistence batch. */

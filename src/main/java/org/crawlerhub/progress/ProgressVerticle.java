@@ -1,5 +1,6 @@
 package org.crawlerhub.progress;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -104,10 +105,13 @@ public final class ProgressVerticle extends VerticleBase {
    * steps, and a router thread applying a batch through the {@link #lane}.
    */
   private final ReentrantLock lock = new ReentrantLock();
-  /** Batches offered through the lane and queued on this context, not yet applied; 1 = the start barrier. */
-  private final AtomicInteger queued = new AtomicInteger(1);
+  /** Batches offered through the lane and queued on this context, not yet applied ({@link HubMetrics#PROGRESS_QUEUED}). */
+  private final AtomicInteger queued = new AtomicInteger();
   private final Lane lane = new Lane();
+  /** False until {@link #LANE_BARRIER_MS} after the lane is listed: until then every offer queues. */
+  private volatile boolean laneOpen;
   private volatile boolean stopped;
+  private Gauge queuedGauge;
 
   public ProgressVerticle(HubConfig cfg, int partition, int partitions) {
     this(cfg, partition, partitions, ProgressOptions.defaults());
@@ -145,6 +149,10 @@ public final class ProgressVerticle extends VerticleBase {
     publishLag = Timer.builder(HubMetrics.PROGRESS_PUBLISH_LAG)
         .description("Router acceptance of job progress to its hub.progress.job publish")
         .register(HubMetrics.registry());
+    queuedGauge = Gauge.builder(HubMetrics.PROGRESS_QUEUED, queued, AtomicInteger::get)
+        .description("Job-report batches waiting for the progress aggregator partition's own thread")
+        .tag("partition", String.valueOf(partition))
+        .register(HubMetrics.registry());
     List<Future<?>> early = new ArrayList<>();
     early.add(bus.<JsonObject>consumer(Addresses.JOB_EVENTS, locked(m -> onJobEvent(m.body()))).completion());
     early.add(bus.<JsonObject>consumer(Addresses.CRAWLER_EVENTS, locked(m -> {
@@ -181,7 +189,7 @@ public final class ProgressVerticle extends VerticleBase {
           timers.add(vertx.setPeriodic(SWEEP_INTERVAL_MS, locked(id -> sweep())));
           // this node's routers hand their batches over directly from now on (after the barrier)
           ProgressLane.map(vertx).put(partition, lane);
-          timers.add(vertx.setTimer(LANE_BARRIER_MS, id -> queued.decrementAndGet()));
+          timers.add(vertx.setTimer(LANE_BARRIER_MS, id -> laneOpen = true));
           LOG.info("Progress partition {}/{} started on node {} ({} jobs restored)", partition, partitions,
               nodeId, jobs.size());
         });
@@ -204,6 +212,9 @@ public final class ProgressVerticle extends VerticleBase {
   public Future<?> stop() {
     stopped = true;
     ProgressLane.map(vertx).removeIfPresent(partition, lane);
+    if (queuedGauge != null) {
+      HubMetrics.registry().remove(queuedGauge);
+    }
     timers.forEach(vertx::cancelTimer);
     timers.clear();
     if (bus != null) {
@@ -245,7 +256,7 @@ public final class ProgressVerticle extends VerticleBase {
       if (stopped) {
         return false;
       }
-      if (queued.get() == 0 && lock.tryLock()) {
+      if (laneOpen && queued.get() == 0 && lock.tryLock()) {
         try {
           onReports(batch);
         } catch (RuntimeException e) { // the router's reply and its other hand-offs go on

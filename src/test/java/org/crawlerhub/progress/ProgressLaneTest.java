@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.LongStream;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.bus.ProgressLane;
+import org.crawlerhub.metrics.HubMetrics;
 import org.crawlerhub.protocol.JobReport;
 import org.crawlerhub.protocol.JobReportBatch;
 import org.junit.jupiter.api.AfterEach;
@@ -106,13 +107,16 @@ class ProgressLaneTest {
     });
     // WHEN one caller offers reports 1, 2, 3, ... until one is applied on its own thread, then 3,000 more
     AtomicLong next = new AtomicLong();
+    AtomicLong mostQueued = new AtomicLong();
     await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(2)).until(() -> {
       long n = next.incrementAndGet();
       lane.offer(progress(n));
+      mostQueued.accumulateAndGet((long) queuedGauge(), Math::max);
       return Thread.currentThread().getName().equals(publishedOn.get(n));
     });
     for (int i = 0; i < 3_000; i++) {
       lane.offer(progress(next.incrementAndGet()));
+      mostQueued.accumulateAndGet((long) queuedGauge(), Math::max);
     }
     long last = next.get();
     await().atMost(Duration.ofSeconds(10)).until(() -> publishedOn.containsKey(last));
@@ -124,6 +128,13 @@ class ProgressLaneTest {
     Set<String> threads = Set.copyOf(publishedOn.values());
     assertThat(threads).anyMatch(t -> t.startsWith("vert.x-worker-thread"));
     assertThat(threads).anyMatch(t -> !t.startsWith("vert.x-"));
+    // ... and the gauge counted the queued ones while they waited, and reads 0 now
+    assertThat(mostQueued.get()).isPositive();
+    await().atMost(Duration.ofSeconds(5)).until(() -> queuedGauge() == 0);
+  }
+
+  private static double queuedGauge() {
+    return HubMetrics.registry().get(HubMetrics.PROGRESS_QUEUED).tag("partition", "0").gauge().value();
   }
 
   @Test
@@ -134,8 +145,9 @@ class ProgressLaneTest {
     ProgressLane lane = ProgressLane.map(vertx).get(0);
     // WHEN it is undeployed
     ProgressBus.sync(vertx.undeploy(id));
-    // THEN its lane is gone, refuses a batch, and offerAll reports that nothing was taken
+    // THEN its lane (and its queue gauge) is gone, refuses a batch, and offerAll reports that nothing was taken
     assertThat(ProgressLane.map(vertx).get(0)).isNull();
+    assertThat(HubMetrics.registry().find(HubMetrics.PROGRESS_QUEUED).tag("partition", "0").gauge()).isNull();
     assertThat(lane.offer(progress(1))).isFalse();
     assertThat(ProgressLane.offerAll(ProgressLane.map(vertx), 1, progress(1))).isFalse();
   }
