@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.crawlerhub.bus.Addresses;
 import org.crawlerhub.bus.ProgressLane;
@@ -70,9 +71,13 @@ class ProgressLaneTest {
   }
 
   private static JobReportBatch progress(long processed) {
-    JsonObject env = new JsonObject().put("type", "job_progress").put("jobId", JOB).put("timestamp", TS.toString())
+    return new JobReportBatch("node-a", "conn-1", CRAWLER, List.of(report(JOB, processed)));
+  }
+
+  private static JobReport report(String jobId, long processed) {
+    JsonObject env = new JsonObject().put("type", "job_progress").put("jobId", jobId).put("timestamp", TS.toString())
         .put("data", new JsonObject().put("stage", "fetching").put("processed", processed).put("total", 1_000_000L));
-    return new JobReportBatch("node-a", "conn-1", CRAWLER, List.of(JobReport.fromEnvelope(env)));
+    return JobReport.fromEnvelope(env);
   }
 
   @Test
@@ -135,6 +140,33 @@ class ProgressLaneTest {
 
   private static double queuedGauge() {
     return HubMetrics.registry().get(HubMetrics.PROGRESS_QUEUED).tag("partition", "0").gauge().value();
+  }
+
+  @Test
+  @DisplayName("with two partitions, offerAll hands one batch to both and each applies the jobs it owns")
+  void everyPartitionGetsTheBatch() {
+    // GIVEN two partitions and a job owned by each
+    for (int p = 0; p < 2; p++) {
+      ProgressBus.sync(vertx.deployVerticle(new ProgressVerticle(ProgressBus.config("node-a", null, 0), p, 2),
+          ProgressVerticle.deploymentOptions()));
+    }
+    String even = IntStream.range(0, 100).mapToObj(i -> "job-" + i)
+        .filter(j -> ProgressVerticle.partitionOf(j, 2) == 0).findFirst().orElseThrow();
+    String odd = IntStream.range(0, 100).mapToObj(i -> "job-" + i)
+        .filter(j -> ProgressVerticle.partitionOf(j, 2) == 1).findFirst().orElseThrow();
+    for (String job : List.of(even, odd)) {
+      bus.startJob(job, CRAWLER, 1);
+      await().atMost(Duration.ofSeconds(5)).until(() -> "running".equals(bus.job(job).getString("status")));
+    }
+    // WHEN one batch reporting on both is offered to the node's lanes
+    JobReportBatch batch = new JobReportBatch("node-a", "conn-1", CRAWLER, List.of(report(even, 7), report(odd, 9)));
+    assertThat(ProgressLane.offerAll(ProgressLane.map(vertx), 2, batch)).isTrue();
+    // THEN each partition applied its own job's report
+    await().atMost(Duration.ofSeconds(5)).until(() -> bus.job(even).getLong("processed") == 7
+        && bus.job(odd).getLong("processed") == 9);
+    // ... and with one partition's lane missing, nothing is offered (the router publishes instead)
+    ProgressLane.map(vertx).remove(1);
+    assertThat(ProgressLane.offerAll(ProgressLane.map(vertx), 2, batch)).isFalse();
   }
 
   @Test
