@@ -79,6 +79,14 @@ public final class JobsVerticle extends VerticleBase {
   private static final List<String> STATUSES = JobsApi.STATUSES;
   private static final Map<String, AtomicLong> BY_STATUS = new ConcurrentHashMap<>();
   private static final int FLUSH_CHUNK = 5000;
+  /**
+   * The progress flush runs {@code FLUSH_PHASES} times per {@code progressFlushInterval}, each time
+   * for the jobs of one phase ({@code floorMod(jobId.hashCode(), FLUSH_PHASES)}): every job is still
+   * written at most once per interval, but PostgreSQL gets four short statements instead of one
+   * long one — a flush of the whole fleet held one of two cores for ~3 ms every 250 ms, and the
+   * probes of bench/latency.sh that arrived then made most of its p99 (bench/RESULTS.md, session 12).
+   */
+  static final int FLUSH_PHASES = 4;
   /** Most crawlers whose job_requests one claim statement serves. */
   private static final int CLAIM_BATCH = 500;
 
@@ -96,6 +104,8 @@ public final class JobsVerticle extends VerticleBase {
   private final LinkedHashMap<String, ProgressSlot> pendingProgress = new LinkedHashMap<>();
   /** What the flush in flight took from {@link #pendingProgress} (empty when none is). */
   private Map<String, ProgressSlot> flushingProgress = Map.of();
+  /** Ticks of the flush timer so far: the phase of the next one. */
+  private long flushTicks;
   private final Map<String, CrawlerSessionRepository.Heartbeat> pendingHeartbeats = new LinkedHashMap<>();
   /** Local connectionId -> what its crawler_sessions row last got from a heartbeat ({@link #onHeartbeat}). */
   private final Map<String, SessionMark> sessionMarks = new HashMap<>();
@@ -231,7 +241,8 @@ public final class JobsVerticle extends VerticleBase {
     consumers.add(bus.<JsonObject>consumer(Addresses.CRAWLER_HEARTBEATS, this::onHeartbeats));
     consumers.add(bus.<JsonObject>consumer(Addresses.JOB_EVENTS, m -> onJobEvent(m.body())));
 
-    timers.add(vertx.setPeriodic(Math.max(10, cfg.progressFlushInterval()), id -> flush()));
+    timers.add(vertx.setPeriodic(Math.max(10, cfg.progressFlushInterval() / FLUSH_PHASES),
+        id -> flush((int) (flushTicks++ % FLUSH_PHASES))));
     timers.add(vertx.setPeriodic(Math.max(10, cfg.leaseCheckInterval()), id -> scan()));
     timers.add(vertx.setPeriodic(renewalInterval(cfg), id -> renewLocalLeases()));
     timers.add(vertx.setPeriodic(5000, id -> refreshGauges()));
@@ -748,18 +759,35 @@ public final class JobsVerticle extends VerticleBase {
 
   // --------------------------------------------------------------- progress + heartbeat flush
 
+  /** Everything pending (shutdown). */
   private Future<Void> flush() {
+    return flush(-1);
+  }
+
+  /**
+   * Writes the pending progress of the jobs of {@code phase} ({@link #FLUSH_PHASES}; -1 = all) and,
+   * at phase 0 or -1, the pending heartbeats. Nothing while a flush is in flight: what it skips goes
+   * with that phase's next turn, one interval later.
+   */
+  private Future<Void> flush(int phase) {
     if (flushing) {
       return Future.succeededFuture();
     }
     List<Future<?>> work = new ArrayList<>();
     if (!pendingProgress.isEmpty()) {
-      List<PendingProgress> batch = new ArrayList<>(pendingProgress.size());
-      Map<String, ProgressSlot> slots = new HashMap<>(pendingProgress);
+      List<PendingProgress> batch = new ArrayList<>(phase < 0 ? pendingProgress.size() : pendingProgress.size() / 2);
+      Map<String, ProgressSlot> slots = new HashMap<>();
       // Progress extends a lease (SPEC §2.1) unless its crawler is gone: then leaseGrace runs out.
       long extend = cfg.heartbeatTimeout() + cfg.leaseGrace();
-      pendingProgress.forEach((id, slot) -> batch.add(slot.toPending(id, gone.containsKey(slot.owner) ? 0 : extend)));
-      pendingProgress.clear();
+      for (Iterator<Map.Entry<String, ProgressSlot>> it = pendingProgress.entrySet().iterator(); it.hasNext(); ) {
+        Map.Entry<String, ProgressSlot> en = it.next();
+        if (phase < 0 || Math.floorMod(en.getKey().hashCode(), FLUSH_PHASES) == phase) {
+          ProgressSlot slot = en.getValue();
+          batch.add(slot.toPending(en.getKey(), gone.containsKey(slot.owner) ? 0 : extend));
+          slots.put(en.getKey(), slot);
+          it.remove();
+        }
+      }
       flushingProgress = slots; // a transition meanwhile still merges the latest progress
       for (int i = 0; i < batch.size(); i += FLUSH_CHUNK) {
         List<PendingProgress> chunk = batch.subList(i, Math.min(batch.size(), i + FLUSH_CHUNK));
@@ -791,7 +819,7 @@ public final class JobsVerticle extends VerticleBase {
             }));
       }
     }
-    if (!pendingHeartbeats.isEmpty()) {
+    if (phase <= 0 && !pendingHeartbeats.isEmpty()) {
       List<CrawlerSessionRepository.Heartbeat> hb = new ArrayList<>(pendingHeartbeats.values());
       pendingHeartbeats.clear();
       work.add(sessions.heartbeats(hb).onFailure(err ->
