@@ -775,7 +775,7 @@ public final class JobsVerticle extends VerticleBase {
     }
     List<Future<?>> work = new ArrayList<>();
     if (!pendingProgress.isEmpty()) {
-      List<PendingProgress> batch = new ArrayList<>(phase < 0 ? pendingProgress.size() : pendingProgress.size() / 2);
+      List<PendingProgress> batch = new ArrayList<>();
       Map<String, ProgressSlot> slots = new HashMap<>();
       // Progress extends a lease (SPEC §2.1) unless its crawler is gone: then leaseGrace runs out.
       long extend = cfg.heartbeatTimeout() + cfg.leaseGrace();

@@ -226,14 +226,7 @@ public final class ProgressVerticle extends VerticleBase {
 
   /** {@code handler} run while holding {@link #lock}. */
   private <T> Handler<T> locked(Handler<T> handler) {
-    return event -> {
-      lock.lock();
-      try {
-        handler.handle(event);
-      } finally {
-        lock.unlock();
-      }
-    };
+    return event -> withLock(() -> handler.handle(event));
   }
 
   private void withLock(Runnable step) {
@@ -267,15 +260,13 @@ public final class ProgressVerticle extends VerticleBase {
         return true;
       }
       queued.incrementAndGet();
-      context.runOnContext(v -> {
-        lock.lock();
+      context.runOnContext(v -> withLock(() -> {
         try {
           onReports(batch);
         } finally {
           queued.decrementAndGet();
-          lock.unlock();
         }
-      });
+      }));
       return true;
     }
   }
