@@ -1,6 +1,7 @@
 package org.crawlerhub.protocol;
 
 import io.vertx.core.json.JsonObject;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -71,25 +72,31 @@ public final class JobReport {
     this.itemCounts = RawFields.object(d.get("itemCounts"));
     this.resumeState = RawFields.object(d.get("resumeState"));
     Map<String, Object> counts = itemCounts == null ? null : itemCounts.getMap();
+    if (counts == null || counts.isEmpty()) {
+      this.countNames = NO_NAMES;
+      this.countValues = NO_VALUES;
+      return;
+    }
+    String[] names = new String[counts.size()];
+    long[] values = new long[names.length];
     int n = 0;
-    if (counts != null) {
-      for (Object v : counts.values()) {
-        if (v instanceof Number) {
-          n++;
+    if (counts instanceof CompactMap c) { // as parsed: by index, no iterator or entry objects
+      for (int k = 0; k < names.length; k++) {
+        if (c.valueAt(k) instanceof Number v) {
+          names[n] = c.nameAt(k);
+          values[n++] = v.longValue();
         }
       }
-    }
-    this.countNames = n == 0 ? NO_NAMES : new String[n];
-    this.countValues = n == 0 ? NO_VALUES : new long[n];
-    if (n > 0) {
-      int i = 0;
+    } else {
       for (Map.Entry<String, Object> e : counts.entrySet()) {
         if (e.getValue() instanceof Number v) {
-          countNames[i] = e.getKey();
-          countValues[i++] = v.longValue();
+          names[n] = e.getKey();
+          values[n++] = v.longValue();
         }
       }
     }
+    this.countNames = n == names.length ? names : n == 0 ? NO_NAMES : Arrays.copyOf(names, n);
+    this.countValues = n == values.length ? values : n == 0 ? NO_VALUES : Arrays.copyOf(values, n);
   }
 
   /** The report of a job message of {@code type} with the given data ({@code data} null: empty). */
