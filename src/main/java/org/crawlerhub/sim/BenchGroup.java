@@ -337,7 +337,10 @@ final class BenchGroup extends VerticleBase {
 
     /** Appends up to {@code max} lines (and due probes) to one buffer of about batchBytes. */
     private void writeChunk(long max) {
-      Buffer chunk = Buffer.buffer(w.batchBytes() + 1024);
+      // Sized for what is due: paced, that is a line or two per tick, and a batchBytes buffer per
+      // write was mostly zeroing (37 % of the generator's CPU at 120,000 msg/s, perf).
+      long due = Math.min(max, share - sent) * (w.messageBytes() + 64L);
+      Buffer chunk = Buffer.buffer((int) Math.min(w.batchBytes(), due) + 1024);
       long wrote = 0;
       long now = System.nanoTime();
       if (probeJobId != null && now >= nextOneWayAt && sent < share) {
