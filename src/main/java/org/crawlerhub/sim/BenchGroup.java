@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
@@ -51,7 +52,9 @@ final class BenchGroup extends VerticleBase {
   long oneWaySent;
   final Map<String, Long> errorsByCode = new TreeMap<>();
   private NetClient client;
-  private long tickTimer = -1;
+  /** Paced: every connection is topped up once per tick. */
+  private static final long TICK_NANOS = 2_000_000;
+  private volatile boolean pacing;
   private long blastStart;
 
   BenchGroup(BenchWorkload w, List<Integer> indices, String crawlerPrefix) {
@@ -68,9 +71,7 @@ final class BenchGroup extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    if (tickTimer >= 0) {
-      vertx.cancelTimer(tickTimer);
-    }
+    pacing = false;
     return client.close();
   }
 
@@ -109,19 +110,47 @@ final class BenchGroup extends VerticleBase {
         c.nextOneWayAt = startNanos + (long) (ThreadLocalRandom.current().nextDouble() * oneWayIntervalNanos());
       }
       if (w.rate() > 0) {
-        long tickMs = 2;
-        tickTimer = vertx.setPeriodic(tickMs, t -> conns.forEach(Conn::paced));
         conns.forEach(Conn::paced);
+        startPacer();
       } else {
         conns.forEach(Conn::pump);
       }
-      return Future.all(done).andThen(ar -> {
-        if (tickTimer >= 0) {
-          vertx.cancelTimer(tickTimer);
-          tickTimer = -1;
-        }
-      }).mapEmpty();
+      return Future.all(done).andThen(ar -> pacing = false).mapEmpty();
     });
+  }
+
+  /**
+   * Tops the connections up every {@link #TICK_NANOS}, in {@code paceSlices} groups spread over
+   * the tick, each group on this verticle's context. Vert.x timers step in whole milliseconds, so
+   * a thread of its own keeps the beat; it stops with the blast (or the verticle).
+   */
+  private void startPacer() {
+    int slices = w.paceSlices();
+    List<List<Conn>> groups = new ArrayList<>();
+    for (int s = 0; s < slices; s++) {
+      groups.add(new ArrayList<>());
+    }
+    for (int i = 0; i < conns.size(); i++) {
+      groups.get(i % slices).add(conns.get(i));
+    }
+    long step = TICK_NANOS / slices;
+    pacing = true;
+    Thread pacer = new Thread(() -> {
+      long next = System.nanoTime();
+      for (int s = 0; pacing; s = (s + 1) % slices) {
+        List<Conn> group = groups.get(s);
+        if (!group.isEmpty()) {
+          context.runOnContext(v -> group.forEach(Conn::paced));
+        }
+        next += step;
+        long wait = next - System.nanoTime();
+        if (wait > 0) {
+          LockSupport.parkNanos(wait);
+        }
+      }
+    }, "bench-pacer");
+    pacer.setDaemon(true);
+    pacer.start();
   }
 
   /** Completes each held job, waits for a last barrier and closes. */

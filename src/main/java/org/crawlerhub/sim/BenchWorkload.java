@@ -17,6 +17,8 @@ package org.crawlerhub.sim;
  * @param oneWayEveryMs a one-way probe ({@link OneWayProbes}) on a second job of each connection
  *     about every this many ms (0 = none); spaced above the hub's publish throttle so that each
  *     probe is published as it arrives, not held back for the throttle
+ * @param paceSlices paced ({@code rate > 0}): the connections are topped up every 2 ms in this many
+ *     groups spread over the 2 ms (1: all in one burst per tick, the generator before session 13)
  */
 public record BenchWorkload(
     String socketPath,
@@ -29,18 +31,19 @@ public record BenchWorkload(
     boolean claimJobs,
     boolean hello,
     int clientThreads,
-    long oneWayEveryMs) {
+    long oneWayEveryMs,
+    int paceSlices) {
 
   public BenchWorkload {
     if (connections < 1 || messages < connections || messageBytes < 100 || batchBytes < 1
-        || probeEvery < 0 || rate < 0 || clientThreads < 1 || oneWayEveryMs < 0) {
+        || probeEvery < 0 || rate < 0 || clientThreads < 1 || oneWayEveryMs < 0 || paceSlices < 1) {
       throw new IllegalArgumentException("bad workload: connections >= 1, messages >= connections, "
-          + "message-bytes >= 100, rate >= 0, client-threads >= 1, one-way-every-ms >= 0");
+          + "message-bytes >= 100, rate >= 0, client-threads >= 1, one-way-every-ms >= 0, pace-slices >= 1");
     }
   }
 
   public BenchWorkload withMessages(long m) {
     return new BenchWorkload(socketPath, connections, m, messageBytes, batchBytes, probeEvery, rate,
-        claimJobs, hello, clientThreads, oneWayEveryMs);
+        claimJobs, hello, clientThreads, oneWayEveryMs, paceSlices);
   }
 }

@@ -63,7 +63,7 @@ public final class IngestBenchmark {
     ProcessCpu baselineCpu = ProcessCpu.of(a.longValue("baseline-pid", 0));
     BenchWorkload base = new BenchWorkload(null, a.integer("connections", 64), a.longValue("messages", 2_000_000),
         a.integer("message-bytes", 300), a.integer("batch-bytes", 16384), a.integer("probe-every", 5000),
-        0, false, a.bool("hello", true), threads, 0);
+        0, false, a.bool("hello", true), threads, 0, 1);
     a.rejectUnknown();
     if (baselineSocket == null && hubSocket == null) {
       System.err.println("give --baseline-socket and/or --hub-socket\n" + USAGE);
@@ -157,7 +157,7 @@ public final class IngestBenchmark {
           ? "warm-up" + (warmupRounds > 1 ? " " + (round + warmupRounds) : "") : "round " + round;
       if (baselineSocket != null) {
         BenchWorkload w = new BenchWorkload(baselineSocket, bw.connections(), bw.messages(), bw.messageBytes(),
-            bw.batchBytes(), bw.probeEvery(), 0, false, bw.hello(), bw.clientThreads(), 0);
+            bw.batchBytes(), bw.probeEvery(), 0, false, bw.hello(), bw.clientThreads(), 0, 1);
         String settled = MachineCpu.awaitQuiet(QUIET, QUIET_MAX_WAIT_MS);
         long[] cpu0 = cpuNow(baselineCpu);
         BenchRound r = BenchClient.round(vertx, w, "baseline", Math.max(0, round), "bench-" + tag + "-b" + (round + warmupRounds))
@@ -170,7 +170,7 @@ public final class IngestBenchmark {
       }
       if (hubSocket != null) {
         BenchWorkload w = new BenchWorkload(hubSocket, bw.connections(), bw.messages(), bw.messageBytes(),
-            bw.batchBytes(), bw.probeEvery(), 0, true, bw.hello(), bw.clientThreads(), 0);
+            bw.batchBytes(), bw.probeEvery(), 0, true, bw.hello(), bw.clientThreads(), 0, 1);
         BenchClient.enqueueJobs(vertx, api, adminToken, w.connections(), tag + "-r" + (round + warmupRounds))
             .await(60, TimeUnit.SECONDS);
         String settled = MachineCpu.awaitQuiet(QUIET, QUIET_MAX_WAIT_MS);

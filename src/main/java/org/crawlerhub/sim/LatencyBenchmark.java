@@ -23,8 +23,11 @@ import java.util.concurrent.TimeUnit;
  * in the same write; the hub answers it only after every earlier message of the connection was
  * accepted by the router (SPEC §1.1), so the time from that write to the reply bounds the time a
  * job_progress takes from leaving the client to being accepted (plus one tiny job_request).
- * Load is paced at {@code --rate} job_progress msg/s over all connections (a 2 ms tick); the
- * achieved rate is printed so a saturated target (latency = queueing) is visible.
+ * Load is paced at {@code --rate} job_progress msg/s over all connections: each connection is
+ * topped up every 2 ms, the connections in {@code --pace-slices} groups spread over the 2 ms (a
+ * fleet's crawlers do not write in step; one burst of every connection per tick made each line
+ * queue behind a tick's worth of others at the server). The achieved rate is printed so a
+ * saturated target (latency = queueing) is visible.
  *
  * <p>Warm-up: by default the first {@code --warmup-s} seconds of one continuous run on the same
  * connections and jobs; only probes sent after it count. With {@code --separate-warmup} the
@@ -53,6 +56,8 @@ public final class LatencyBenchmark {
         --hub-probe-file=PATH --baseline-probe-file=PATH
                                  where the servers record one-way probes (ProbedHub, BaselineServer --probe-file)
         --one-way-every-ms=400   one-way probe interval per connection (above progressPublishInterval)
+        --pace-slices=8          the connections are topped up every 2 ms in this many groups spread
+                                 over the 2 ms (1: all at once, one burst per tick, as before session 13)
       """;
 
   public static void main(String[] args) throws Exception {
@@ -77,6 +82,7 @@ public final class LatencyBenchmark {
     String hubProbeFile = a.string("hub-probe-file", null);
     String baselineProbeFile = a.string("baseline-probe-file", null);
     long oneWayEveryMs = a.longValue("one-way-every-ms", 400);
+    int paceSlices = a.integer("pace-slices", 8);
     a.rejectUnknown();
     if ((baselineSocket == null && hubSocket == null) || rate <= 0 || (hubSocket != null && !SimOptions.isLoopbackUrl(api))) {
       System.err.println("give --baseline-socket and/or --hub-socket, --rate > 0, a loopback --api\n" + USAGE);
@@ -99,7 +105,7 @@ public final class LatencyBenchmark {
           // one continuous run: the warm-up is its beginning
           BenchWorkload w = new BenchWorkload(socket, connections,
               Math.max(connections, (long) (rate * (warmup + duration))), messageBytes, 1 << 16, probeEvery, rate,
-              hub, true, threads, oneWay);
+              hub, true, threads, oneWay, paceSlices);
           if (hub) {
             BenchClient.enqueueJobs(vertx, api, adminToken, connections * jobsPerConnection, tag + "-lat")
                 .await(60, TimeUnit.SECONDS);
@@ -120,7 +126,7 @@ public final class LatencyBenchmark {
         for (int phase = warmup > 0 ? 0 : 1; phase <= 1; phase++) {
           long seconds = phase == 0 ? warmup : duration;
           BenchWorkload w = new BenchWorkload(socket, connections, Math.max(connections, (long) (rate * seconds)),
-              messageBytes, 1 << 16, probeEvery, rate, hub, true, threads, oneWay);
+              messageBytes, 1 << 16, probeEvery, rate, hub, true, threads, oneWay, paceSlices);
           if (hub) {
             BenchClient.enqueueJobs(vertx, api, adminToken, connections * jobsPerConnection, tag + "-lat" + phase)
                 .await(60, TimeUnit.SECONDS);

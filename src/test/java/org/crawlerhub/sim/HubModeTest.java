@@ -92,7 +92,7 @@ class HubModeTest {
     String baselineSocket = dir.resolve("b.sock").toString();
     BaselineServer baseline = new BaselineServer(new BaselineServer.Options(baselineSocket, "127.0.0.1", 0, 1, 1 << 20));
     baseline.start(vertx).await(10, TimeUnit.SECONDS);
-    BenchWorkload w = new BenchWorkload(null, 4, 1_200, 300, 4096, 100, 0, false, true, 1, 0);
+    BenchWorkload w = new BenchWorkload(null, 4, 1_200, 300, 4096, 100, 0, false, true, 1, 0, 1);
 
     // WHEN one warm-up and two measured rounds alternate between the targets
     IngestBenchmark.Result r = IngestBenchmark.run(vertx, baselineSocket, socket, api, "admin", w, 2, 400, 1, null, null);

@@ -25,7 +25,7 @@ class IngestBenchmarkTest {
     String socket = dir.resolve("b.sock").toString();
     BaselineServer baseline = new BaselineServer(new BaselineServer.Options(socket, "127.0.0.1", 0, 1, 1 << 20));
     baseline.start(vertx).await(10, TimeUnit.SECONDS);
-    BenchWorkload w = new BenchWorkload(null, 4, 2_000, 300, 4096, 100, 0, false, true, 2, 0);
+    BenchWorkload w = new BenchWorkload(null, 4, 2_000, 300, 4096, 100, 0, false, true, 2, 0, 1);
 
     // WHEN two rounds run without warm-up
     IngestBenchmark.Result r = IngestBenchmark.run(vertx, socket, null, null, null, w, 2, 0, 0, null, null);

@@ -46,7 +46,7 @@ class OneWayProbesTest {
     BaselineServer baseline = new BaselineServer(new BaselineServer.Options(socket, "127.0.0.1", 0, 1, 1 << 20))
         .probes(probes);
     baseline.start(vertx).await(10, TimeUnit.SECONDS);
-    BenchWorkload w = new BenchWorkload(socket, 4, 4_000, 300, 4096, 10, 4_000, false, true, 1, 50);
+    BenchWorkload w = new BenchWorkload(socket, 4, 4_000, 300, 4096, 10, 4_000, false, true, 1, 50, 4);
     long before = System.nanoTime();
 
     // WHEN one round of about a second runs, its first 200 ms counted as warm-up
@@ -90,7 +90,7 @@ class OneWayProbesTest {
       ProbedHub.install(hub.vertx(), probes);
       // 4 connections, each holding a load job and a probe job, a probe every 300 ms for ~2 s
       BenchWorkload w = new BenchWorkload(hub.config().socketPath(), 4, 4_000, 300, 4096, 10, 2_000, true, true, 1,
-          300);
+          300, 1);
       BenchClient.enqueueJobs(client, "http://127.0.0.1:" + port, "admin", 8, "oneway").await(30, TimeUnit.SECONDS);
 
       // WHEN the round runs

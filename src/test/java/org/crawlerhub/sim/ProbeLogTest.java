@@ -27,7 +27,7 @@ class ProbeLogTest {
     String socket = dir.resolve("b.sock").toString();
     BaselineServer baseline = new BaselineServer(new BaselineServer.Options(socket, "127.0.0.1", 0, 1, 1 << 20));
     baseline.start(vertx).await(10, TimeUnit.SECONDS);
-    BenchWorkload w = new BenchWorkload(socket, 4, 2_000, 300, 4096, 10, 4_000, false, true, 1, 0);
+    BenchWorkload w = new BenchWorkload(socket, 4, 2_000, 300, 4096, 10, 4_000, false, true, 1, 0, 2);
     ProbeLog log = new ProbeLog();
     long before = System.nanoTime();
 
