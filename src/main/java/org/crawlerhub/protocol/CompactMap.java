@@ -25,6 +25,9 @@ import java.util.function.BiConsumer;
  * <p>A general {@link Map} (null names and values allowed, a later {@code put} of a name keeps its
  * place, the entry-set iterator removes), with lookups linear in the size: {@link JsonTree} builds
  * it only for objects of at most {@link #MAX_PARSED} members. Not thread-safe, like the linked map.
+ * Vert.x's {@code JsonObject.copy()} keeps the order of a LinkedHashMap only; a copy of a parsed
+ * object is a HashMap (JSON objects are unordered, and PostgreSQL's jsonb, where copies end up,
+ * keeps no order either).
  */
 final class CompactMap extends AbstractMap<String, Object> {
   /** Objects with more members are parsed into a LinkedHashMap. */
