@@ -36,6 +36,9 @@ final class BenchGroup extends VerticleBase {
 
   private record Pending(long sentAt, Kind kind) {}
 
+  /** Paced: every connection is topped up once per tick. */
+  private static final long TICK_NANOS = 2_000_000;
+
   private final BenchWorkload w;
   private final List<Integer> indices;
   private final String crawlerPrefix;
@@ -52,8 +55,6 @@ final class BenchGroup extends VerticleBase {
   long oneWaySent;
   final Map<String, Long> errorsByCode = new TreeMap<>();
   private NetClient client;
-  /** Paced: every connection is topped up once per tick. */
-  private static final long TICK_NANOS = 2_000_000;
   private volatile boolean pacing;
   private long blastStart;
 
